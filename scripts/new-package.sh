@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Scaffold packages/<name> with the anatomy every Convoy package shares.
+# Usage: scripts/new-package.sh <name> "<one-line description>"
+set -euo pipefail
+name=$1; desc=$2
+dir="packages/$name"
+mkdir -p "$dir/src"
+cat > "$dir/package.json" <<JSON
+{
+  "name": "@convoy/$name",
+  "version": "0.0.0",
+  "description": "$desc",
+  "license": "MIT",
+  "type": "module",
+  "sideEffects": false,
+  "exports": {
+    ".": {
+      "types": "./dist/index.d.ts",
+      "default": "./dist/index.js"
+    },
+    "./package.json": "./package.json"
+  },
+  "main": "./dist/index.js",
+  "types": "./dist/index.d.ts",
+  "files": ["dist"],
+  "engines": {
+    "node": ">=20.11"
+  },
+  "scripts": {
+    "build": "tsup src/index.ts --format esm --dts --clean --sourcemap --target node20",
+    "typecheck": "tsc -p tsconfig.json",
+    "lint": "eslint src",
+    "test": "vitest run"
+  },
+  "publishConfig": {
+    "access": "public"
+  }
+}
+JSON
+cat > "$dir/tsconfig.json" <<JSON
+{
+  "extends": "../../tsconfig.base.json",
+  "include": ["src"]
+}
+JSON
+[ -f "$dir/CHANGELOG.md" ] || printf '# @convoy/%s\n' "$name" > "$dir/CHANGELOG.md"
+[ -f "$dir/src/index.ts" ] || printf 'export {}\n' > "$dir/src/index.ts"
