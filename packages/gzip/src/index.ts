@@ -1,1 +1,2 @@
-export {}
+export { compress, compressSync, compressorVersions, COMPRESS_DEFAULTS, type CompressOptions, type CompressedVariants } from './compress.js'
+export { isCompressible, COMPRESSIBLE_EXTENSIONS, type CompressibleOptions } from './compressible.js'

@@ -1,1 +1,13 @@
-export {}
+export {
+  MANIFEST_VERSION,
+  MANIFEST_FILE,
+  type EncodedVariant,
+  type Manifest,
+  type ManifestCarpool,
+  type ManifestEntry,
+  type ManifestHistoryEntry,
+} from './types.js'
+export { parseManifest, serializeManifest, createManifest, lookup, type CreateManifestOptions } from './manifest.js'
+export { storagePathsOf, supersede, pathsNamedByNewest, supersededSince, type SupersedeOptions } from './history.js'
+export { createImportMap, type ImportMap, type ImportMapOptions } from './import-map.js'
+export { readManifestFile, writeManifestFile, TEMP_FILE_PREFIX } from './file.js'

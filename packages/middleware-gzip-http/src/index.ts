@@ -1,1 +1,3 @@
-export {}
+export { gzipHttpOnly, type GzipHttpOnlyOptions, type GzipHttpOnlyMiddleware } from './gzip-http-only.js'
+export { isHttpsRequest, type HttpsDetectableRequest } from './is-https-request.js'
+export type { HttpEncoding } from './accept-encoding.js'

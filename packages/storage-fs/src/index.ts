@@ -1,1 +1,1 @@
-export {}
+export { createFsStorage, type FsStorageOptions } from './fs-storage.js'

@@ -1,0 +1,32 @@
+import type { CollectReport } from '../collect/collect.js'
+
+/** The closing table of `convoy collect`: files and bytes per kind, original → served → gzip → brotli. */
+export function formatSummary(report: CollectReport, storageName: string): string {
+  const header = ['kind', 'files', 'original', 'served', 'gzip', 'brotli']
+  const rows = Object.entries(report.kinds)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([kind, k]) => [kind, String(k.files), bytes(k.original), bytes(k.served), bytes(k.gzip), bytes(k.br)])
+  const total = report.bytes
+  rows.push(['total', String(report.files), bytes(total.original), bytes(total.served), bytes(total.gzip), bytes(total.br)])
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
+  const line = (cells: readonly string[]): string => `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`
+  const rule = `  ${widths.map((width) => '─'.repeat(width)).join('  ')}`
+  const verb = report.dryRun ? 'would write' : 'wrote'
+  return [
+    `convoy collect → ${storageName}${report.dryRun ? ' (dry run: nothing written)' : ''}`,
+    line(header),
+    rule,
+    ...rows.slice(0, -1).map(line),
+    rule,
+    line(rows[rows.length - 1]!),
+    `  ${verb} ${report.written} object${report.written === 1 ? '' : 's'}, ${report.unchanged} unchanged, ${report.cacheHits} cache hit${report.cacheHits === 1 ? '' : 's'}, ${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}, ${report.seconds.toFixed(2)} s`,
+    report.manifest.written ? `  manifest ${report.manifest.path} (${report.manifest.id})` : `  manifest ${report.manifest.path} unchanged (${report.manifest.id})`,
+    '',
+  ].join('\n')
+}
+
+function bytes(count: number): string {
+  if (count < 1024) return `${count} B`
+  if (count < 1024 * 1024) return `${(count / 1024).toFixed(1)} kB`
+  return `${(count / 1024 / 1024).toFixed(1)} MB`
+}

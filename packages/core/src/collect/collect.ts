@@ -1,0 +1,495 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { relative, resolve, isAbsolute } from 'node:path'
+import { ConvoyError, isConvoyError } from '@convoy/errors'
+import { contentHash, fingerprintedName, integrity, integrityOfFile } from '@convoy/hash'
+import {
+  createManifest,
+  MANIFEST_FILE,
+  parseManifest,
+  serializeManifest,
+  supersede,
+  type Manifest,
+  type ManifestEntry,
+} from '@convoy/manifest'
+import { contentTypeOf, IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '../content-type.js'
+import { findSourceFiles, type SourceFile } from '../sources.js'
+import type { Storage, StorageWriteOptions } from '../storage.js'
+import { servedOf, type Asset, type Warning } from './asset.js'
+import { componentsInDependencyOrder } from './graph.js'
+import { createLimiter } from './limit.js'
+import type { Step, StepContext } from './step.js'
+
+/** Everything `collect()` needs; the CLI builds it from flags and config. */
+export interface CollectOptions {
+  /** Absolute source directories, first wins. */
+  readonly sources: readonly string[]
+  readonly storage: Storage
+  /** Public URL prefix of the outputs. Default `/static/`. */
+  readonly baseUrl?: string
+  readonly ignore?: readonly string[]
+  readonly hash?: { readonly algorithm?: string; readonly length?: number }
+  /** The processing steps, in order. `createDefaultSteps()` gives the standard ones. */
+  readonly steps?: readonly Step[]
+  /** Warnings become errors. */
+  readonly strict?: boolean
+  /** Do all the work but write nothing. */
+  readonly dryRun?: boolean
+  /** Called as files are processed and written (for progress bars). */
+  readonly onProgress?: (progress: CollectProgress) => void
+  /** Clock for the manifest history (tests). */
+  readonly now?: () => Date
+}
+
+export interface CollectProgress {
+  readonly phase: 'process' | 'write'
+  readonly done: number
+  readonly total: number
+}
+
+/** What a run did, for the summary table and `--json`. */
+export interface CollectReport {
+  readonly files: number
+  readonly bytes: ByteTotals
+  /** The same totals per kind of file (css, js, image, font, map, other). */
+  readonly kinds: Readonly<Record<string, ByteTotals & { readonly files: number }>>
+  /** Outputs reused from the persistent cache instead of being computed again. */
+  readonly cacheHits: number
+  /** Storage writes made (or, in a dry run, that would be made). */
+  readonly written: number
+  /** Outputs already in storage, not written again. */
+  readonly unchanged: number
+  readonly warnings: readonly Warning[]
+  readonly manifest: { readonly path: string; readonly id: string; readonly written: boolean }
+  readonly dryRun: boolean
+  readonly seconds: number
+}
+
+export interface ByteTotals {
+  readonly original: number
+  readonly served: number
+  /** Bytes a gzip-capable client downloads (the served size where no `.gz` was kept). */
+  readonly gzip: number
+  /** Bytes a brotli-capable client downloads. */
+  readonly br: number
+}
+
+/** A failed run: every problem found, so one run shows them all. */
+export interface CollectFailure {
+  readonly step: string
+  readonly file: string
+  readonly error: ConvoyError
+}
+
+/** Files no step needs to read are streamed from disk once they are at least this big. */
+const STREAM_THRESHOLD = 8 * 1024 * 1024
+const READ_CONCURRENCY = 16
+const WRITE_CONCURRENCY = 16
+
+/**
+ * Collects the sources into the storage: originals, fingerprinted copies and whatever the steps add, then the manifest,
+ * last and atomically. Throws a `ConvoyError` (with every failure in `failures`) without touching the manifest when
+ * anything fails, so what was served before stays intact.
+ *
+ * @example
+ * const report = await collect({ sources: ['/app/static'], storage: createFsStorage({ root: '/app/public' }), steps: createDefaultSteps() })
+ */
+export async function collect(options: CollectOptions): Promise<CollectReport> {
+  const started = performance.now()
+  const storage = options.storage
+  const baseUrl = options.baseUrl ?? '/static/'
+  const hash = { algorithm: options.hash?.algorithm ?? 'md5', length: options.hash?.length ?? 12 }
+  const steps = options.steps ?? []
+  const dryRun = options.dryRun ?? false
+  const sources = options.sources.map((source) => resolve(source))
+  assertNoOverlap(sources, storage)
+  contentHash('', hash) // fail fast on a bad algorithm or length, before reading anything
+
+  const warnings: Warning[] = []
+  const failures: CollectFailure[] = []
+  const found = await findSourceFiles({ sources, ignore: options.ignore ?? [] })
+  // The manifest's own name is reserved at the storage root: a source file there would overwrite it.
+  const files = found.files.filter((file) => file.logicalPath !== MANIFEST_FILE)
+  for (const file of found.files.filter((candidate) => candidate.logicalPath === MANIFEST_FILE)) {
+    warnings.push({ step: 'sources', file: file.absolutePath, message: `${MANIFEST_FILE} is reserved for the manifest; this source file is not collected` })
+  }
+  const shadowed = found.shadowed
+  for (const shadow of shadowed) {
+    warnings.push({ step: 'sources', file: shadow.ignored, message: `${shadow.logicalPath} is shadowed: ${shadow.used} is used, ${shadow.ignored} is ignored` })
+  }
+  const previous = await readPreviousManifest(storage, warnings)
+  const existing = await listExisting(storage)
+
+  // Read and hash every file; the ones no step needs and that are large stay on disk and are streamed.
+  const sourceHashLength = createHash(hash.algorithm).digest('hex').length
+  const readLimit = createLimiter(READ_CONCURRENCY)
+  const loaded = await Promise.all(
+    files.map((file) =>
+      readLimit(async (): Promise<Asset | undefined> => {
+        try {
+          return await loadAsset(file, steps, { algorithm: hash.algorithm, length: sourceHashLength })
+        } catch (error) {
+          failures.push({ step: 'read', file: file.absolutePath, error: asConvoyError(error, 'ERR_CONVOY_READ', `cannot read ${file.absolutePath}`, file.absolutePath) })
+          return undefined
+        }
+      }),
+    ),
+  )
+  const assets = loaded.filter((asset): asset is Asset => asset !== undefined)
+  const byLogicalPath = new Map(assets.map((asset) => [asset.logicalPath, asset]))
+
+  let cacheHits = 0
+  const servedPaths = new Map<string, string>()
+  const failed = new Set<string>()
+  let currentStep = ''
+  const context: StepContext = {
+    warn: (warning) => warnings.push({ step: currentStep, ...warning }),
+    fingerprint: (contents) => contentHash(Array.isArray(contents) ? contents : [contents as Uint8Array], hash),
+    servedPathOf: (logicalPath) => {
+      const path = servedPaths.get(logicalPath)
+      if (path !== undefined) return { status: 'named', path }
+      return byLogicalPath.has(logicalPath) ? { status: 'pending' } : { status: 'missing' }
+    },
+    has: (logicalPath) => byLogicalPath.has(logicalPath),
+    cacheHit: () => {
+      cacheHits += 1
+    },
+  }
+  const runStep = async (step: Step, asset: Asset): Promise<void> => {
+    currentStep = step.name
+    await step.run(asset, { ...context, warn: (warning) => warnings.push({ step: step.name, ...warning }) })
+  }
+
+  // Dependencies between files (references), then processing in dependency order, cycles as one group.
+  const contentSteps = steps.filter((step) => step.phase === 'content')
+  const outputSteps = steps.filter((step) => step.phase === 'output')
+  const dependencies = new Map<Asset, Asset[]>()
+  for (const asset of assets) {
+    const targets = new Set<Asset>()
+    for (const step of contentSteps) {
+      if (!step.applies(asset) || step.dependencies === undefined) continue
+      for (const target of step.dependencies(asset, context)) {
+        const dependency = byLogicalPath.get(target)
+        if (dependency !== undefined) targets.add(dependency)
+      }
+    }
+    dependencies.set(asset, [...targets])
+  }
+  const components = componentsInDependencyOrder(assets, (asset) => dependencies.get(asset) ?? [])
+  const cycleSignature = steps.map((step) => `${step.name}:${step.signature ?? ''}`).join('|')
+
+  const writes = new WriteQueue(storage, dryRun, existing, options.onProgress)
+  let processed = 0
+  const entries: Record<string, ManifestEntry> = {}
+
+  const processComponent = async (members: Asset[], cyclic: boolean): Promise<void> => {
+    let activeStep = 'fingerprint'
+    let activeAsset = members[0]!
+    try {
+      const blocked = members.flatMap((member) => dependencies.get(member) ?? []).find((dependency) => failed.has(dependency.logicalPath))
+      if (blocked !== undefined) {
+        throw new ConvoyError('ERR_CONVOY_STEP', `@convoy/core: ${activeAsset.logicalPath} references ${blocked.logicalPath}, which failed`)
+      }
+      const runAll = async (phaseSteps: readonly Step[]): Promise<void> => {
+        for (const asset of members) {
+          activeAsset = asset
+          for (const step of phaseSteps) {
+            if (!step.applies(asset)) continue
+            activeStep = step.name
+            await runStep(step, asset)
+          }
+        }
+      }
+      await runAll(contentSteps)
+      activeStep = 'fingerprint'
+      if (cyclic) {
+        // One hash over the whole cycle: each member's name depends on the others', so none can be hashed alone.
+        const sorted = [...members].sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : 1))
+        const shared = context.fingerprint([Buffer.from(cycleSignature), ...sorted.flatMap((asset) => [Buffer.from(`\0${asset.logicalPath}\0`), asset.contents ?? new Uint8Array()])])
+        for (const asset of members) {
+          asset.fingerprinted = fingerprintedName(asset.logicalPath, shared)
+          const marker = outputSteps.map((step) => (step.applies(asset) ? step.servedMarker?.(asset) : undefined)).find((m) => m !== undefined)
+          asset.plannedServed = marker === undefined ? undefined : fingerprintedName(asset.logicalPath, shared, { marker })
+          servedPaths.set(asset.logicalPath, asset.plannedServed ?? asset.fingerprinted)
+        }
+        await runAll(contentSteps)
+      } else {
+        for (const asset of members) {
+          // Untouched streamed files: the fingerprint is a prefix of the full source hash (same algorithm).
+          const fingerprint = asset.contents === null ? asset.sourceHash.slice(0, hash.length) : context.fingerprint(asset.contents)
+          asset.fingerprinted = fingerprintedName(asset.logicalPath, fingerprint)
+        }
+      }
+      await runAll(outputSteps)
+      activeStep = 'write'
+      for (const asset of members) {
+        activeAsset = asset
+        servedPaths.set(asset.logicalPath, servedOf(asset).path)
+        entries[asset.logicalPath] = await entryOf(asset)
+        writes.enqueue(outputsOf(asset, previous))
+      }
+    } catch (error) {
+      for (const member of members) failed.add(member.logicalPath)
+      failures.push({ step: activeStep, file: activeAsset.sourceFile, error: asConvoyError(error, 'ERR_CONVOY_STEP', `step "${activeStep}" failed on ${activeAsset.logicalPath}`, activeAsset.sourceFile) })
+    } finally {
+      processed += members.length
+      options.onProgress?.({ phase: 'process', done: processed, total: assets.length })
+    }
+  }
+
+  // Each component starts as soon as the components it depends on are done, so independent files run concurrently.
+  const done = new Map<Asset, Promise<void>>()
+  for (const { members, cyclic } of components) {
+    const memberSet = new Set(members)
+    const before = [...new Set(members.flatMap((member) => dependencies.get(member) ?? []).filter((dependency) => !memberSet.has(dependency)))]
+    // Components come dependencies first, so every dependency already has its promise.
+    const promise = Promise.all(before.map((dependency) => done.get(dependency)!)).then(() => processComponent(members, cyclic))
+    for (const member of members) done.set(member, promise)
+  }
+  await Promise.all([...new Set(done.values())])
+  await writes.drain().catch((error: unknown) => {
+    failures.push({ step: 'write', file: storage.name, error: asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot write to ${storage.name}`, storage.name) })
+  })
+
+  if (options.strict === true) {
+    // Shadowed sources and an unreadable old manifest are facts about the setup, not about the files: never fatal.
+    for (const warning of warnings.filter((w) => w.step !== 'sources' && w.step !== 'manifest')) {
+      failures.push({ step: warning.step, file: warning.file ?? '', error: new ConvoyError(warning.step === 'references' ? 'ERR_CONVOY_MISSING_REFERENCE' : 'ERR_CONVOY_STEP', `@convoy/core: ${warning.message} (--strict)`, pick(warning)) })
+    }
+  }
+  if (failures.length > 0) throw collectFailed(failures)
+
+  const next = createManifest({ files: entries, carpools: {}, baseUrl, hash })
+  const manifest = supersede(previous, next, { now: (options.now ?? (() => new Date()))() })
+  const manifestChanged = previous === null || manifest !== previous
+  if (manifestChanged && !dryRun) {
+    // Last, and only after every file it names is stored: a crash before this line leaves the previous manifest in force.
+    await storage.write(MANIFEST_FILE, serializeManifest(manifest), { contentType: 'application/json; charset=utf-8', cacheControl: 'no-cache' }).catch((error: unknown) => {
+      throw collectFailed([{ step: 'manifest', file: MANIFEST_FILE, error: asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot write ${MANIFEST_FILE} to ${storage.name}`, MANIFEST_FILE) }])
+    })
+  }
+
+  const totals = { original: 0, served: 0, gzip: 0, br: 0 }
+  const kinds: Record<string, { files: number; original: number; served: number; gzip: number; br: number }> = {}
+  for (const asset of assets) {
+    const entry = entries[asset.logicalPath]!
+    const kind = (kinds[kindOf(asset.logicalPath)] ??= { files: 0, original: 0, served: 0, gzip: 0, br: 0 })
+    for (const sums of [totals, kind]) {
+      sums.original += asset.size
+      sums.served += entry.size
+      sums.gzip += entry.encodings?.gzip?.size ?? entry.size
+      sums.br += entry.encodings?.br?.size ?? entry.size
+    }
+    kind.files += 1
+  }
+  return {
+    files: assets.length,
+    bytes: totals,
+    kinds,
+    cacheHits,
+    written: writes.written + (manifestChanged ? 1 : 0),
+    unchanged: writes.unchanged,
+    warnings,
+    manifest: { path: MANIFEST_FILE, id: manifest.id, written: manifestChanged && !dryRun },
+    dryRun,
+    seconds: (performance.now() - started) / 1000,
+  }
+}
+
+async function loadAsset(file: SourceFile, steps: readonly Step[], sourceHashOptions: { algorithm: string; length: number }): Promise<Asset> {
+  const asset: Asset = {
+    logicalPath: file.logicalPath,
+    sourceFile: file.absolutePath,
+    size: file.size,
+    contentType: contentTypeOf(file.logicalPath),
+    sourceHash: '',
+    original: null,
+    contents: null,
+    fingerprinted: undefined,
+    served: undefined,
+    plannedServed: undefined,
+    map: undefined,
+    encodings: {},
+    state: new Map(),
+  }
+  const needed = steps.some((step) => step.applies(asset))
+  if (needed || file.size < STREAM_THRESHOLD) {
+    const contents = new Uint8Array(await readFile(file.absolutePath))
+    return { ...asset, original: contents, contents, size: contents.byteLength, sourceHash: contentHash(contents, sourceHashOptions) }
+  }
+  const hash = createHash(sourceHashOptions.algorithm)
+  for await (const chunk of createReadStream(file.absolutePath)) hash.update(chunk as Buffer)
+  return { ...asset, sourceHash: hash.digest('hex') }
+}
+
+async function entryOf(asset: Asset): Promise<ManifestEntry> {
+  const served = servedOf(asset)
+  const size = served.contents === null ? asset.size : served.contents.byteLength
+  const sri = served.contents === null ? await integrityOfFile(asset.sourceFile) : integrity(served.contents)
+  const encodings: { gzip?: { path: string; size: number }; br?: { path: string; size: number } } = {}
+  if (asset.encodings.gzip !== undefined) encodings.gzip = { path: asset.encodings.gzip.path, size: asset.encodings.gzip.contents.byteLength }
+  if (asset.encodings.br !== undefined) encodings.br = { path: asset.encodings.br.path, size: asset.encodings.br.contents.byteLength }
+  return {
+    served: served.path,
+    size,
+    integrity: sri,
+    fingerprinted: asset.fingerprinted!,
+    sourceHash: asset.sourceHash,
+    contentType: asset.contentType,
+    ...(Object.keys(encodings).length > 0 ? { encodings } : {}),
+    ...(asset.map === undefined ? {} : { map: asset.map.path }),
+  }
+}
+
+interface PendingWrite {
+  readonly path: string
+  readonly body: Uint8Array | { readonly file: string }
+  readonly options: StorageWriteOptions
+  /** Content-addressed outputs are skipped when present; originals are compared by source hash instead. */
+  readonly skipWhenPresent: boolean
+}
+
+function outputsOf(asset: Asset, previous: Manifest | null): PendingWrite[] {
+  const body = (contents: Uint8Array | null): PendingWrite['body'] => contents ?? { file: asset.sourceFile }
+  const immutable = (path: string, contents: Uint8Array | null, extra: StorageWriteOptions = {}): PendingWrite => ({
+    path,
+    body: body(contents),
+    options: { contentType: contentTypeOf(path), cacheControl: IMMUTABLE_CACHE_CONTROL, ...extra },
+    skipWhenPresent: true,
+  })
+  const writes: PendingWrite[] = []
+  const originalUnchanged = previous?.files[asset.logicalPath]?.sourceHash === asset.sourceHash
+  writes.push({
+    path: asset.logicalPath,
+    body: body(asset.original),
+    options: { contentType: asset.contentType, cacheControl: SHORT_CACHE_CONTROL },
+    skipWhenPresent: originalUnchanged,
+  })
+  writes.push(immutable(asset.fingerprinted!, asset.contents))
+  if (asset.served !== undefined) writes.push(immutable(asset.served.path, asset.served.contents))
+  if (asset.map !== undefined) writes.push(immutable(asset.map.path, asset.map.contents))
+  if (asset.encodings.gzip !== undefined) writes.push(immutable(asset.encodings.gzip.path, asset.encodings.gzip.contents, { contentType: asset.contentType, contentEncoding: 'gzip' }))
+  if (asset.encodings.br !== undefined) writes.push(immutable(asset.encodings.br.path, asset.encodings.br.contents, { contentType: asset.contentType, contentEncoding: 'br' }))
+  return writes
+}
+
+/** Storage writes run in the background while later files are processed, a bounded number at a time. */
+class WriteQueue {
+  written = 0
+  unchanged = 0
+  private total = 0
+  private settled = 0
+  private readonly pending: Promise<void>[] = []
+  private readonly limit = createLimiter(WRITE_CONCURRENCY)
+  private readonly claimed = new Set<string>()
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly dryRun: boolean,
+    private readonly existing: ReadonlySet<string>,
+    private readonly onProgress: CollectOptions['onProgress'],
+  ) {}
+
+  enqueue(writes: readonly PendingWrite[]): void {
+    for (const write of writes) {
+      // The same content-addressed name can come from two files with equal bytes: write it once.
+      if (this.claimed.has(write.path)) continue
+      this.claimed.add(write.path)
+      if (write.skipWhenPresent && this.existing.has(write.path)) {
+        this.unchanged += 1
+        continue
+      }
+      this.written += 1
+      if (this.dryRun) continue
+      this.total += 1
+      const task = this.limit(async () => {
+        const body = write.body instanceof Uint8Array ? write.body : createReadStream(write.body.file)
+        await this.storage.write(write.path, body, write.options)
+        this.settled += 1
+        this.onProgress?.({ phase: 'write', done: this.settled, total: this.total })
+      })
+      task.catch(() => undefined) // observed in drain(); avoids an unhandled rejection in between
+      this.pending.push(task)
+    }
+  }
+
+  async drain(): Promise<void> {
+    const results = await Promise.allSettled(this.pending)
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
+    if (failure !== undefined) throw failure.reason
+  }
+}
+
+async function readPreviousManifest(storage: Storage, warnings: Warning[]): Promise<Manifest | null> {
+  const bytes = await storage.read(MANIFEST_FILE)
+  if (bytes === null) return null
+  try {
+    return parseManifest(Buffer.from(bytes).toString('utf8'), `${storage.name}/${MANIFEST_FILE}`)
+  } catch (error) {
+    // A manifest we cannot read should not block a deploy: the new one replaces it, its history starts afresh.
+    warnings.push({ step: 'manifest', file: MANIFEST_FILE, message: `the previous manifest is ignored: ${(error as Error).message}` })
+    return null
+  }
+}
+
+async function listExisting(storage: Storage): Promise<Set<string>> {
+  const existing = new Set<string>()
+  try {
+    for await (const entry of storage.list()) existing.add(entry.path)
+  } catch (error) {
+    throw asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot list ${storage.name}`, storage.name)
+  }
+  return existing
+}
+
+function assertNoOverlap(sources: readonly string[], storage: Storage): void {
+  const out = storage.capabilities.localDirectory
+  if (out === undefined) return
+  const inside = (child: string, parent: string): boolean => {
+    const path = relative(parent, child)
+    return path === '' || (!path.startsWith('..') && !isAbsolute(path))
+  }
+  for (const source of sources) {
+    if (inside(out, source)) {
+      throw new ConvoyError('ERR_CONVOY_USAGE', `@convoy/core: the output directory ${out} is inside the source directory ${source}: outputs would be collected again on the next run`)
+    }
+    if (inside(source, out)) {
+      throw new ConvoyError('ERR_CONVOY_USAGE', `@convoy/core: the source directory ${source} is inside the output directory ${out}`)
+    }
+  }
+}
+
+const KINDS: Record<string, string> = {
+  css: 'css', js: 'js', mjs: 'js', cjs: 'js', map: 'map',
+  png: 'image', jpg: 'image', jpeg: 'image', gif: 'image', webp: 'image', avif: 'image', svg: 'image', ico: 'image',
+  woff: 'font', woff2: 'font', ttf: 'font', otf: 'font', eot: 'font',
+}
+
+function kindOf(logicalPath: string): string {
+  const extension = /\.([^./]+)$/.exec(logicalPath)?.[1]?.toLowerCase() ?? ''
+  return KINDS[extension] ?? 'other'
+}
+
+function pick(warning: Warning): { file?: string; line?: number; column?: number } {
+  return {
+    ...(warning.file === undefined ? {} : { file: warning.file }),
+    ...(warning.line === undefined ? {} : { line: warning.line }),
+    ...(warning.column === undefined ? {} : { column: warning.column }),
+  }
+}
+
+function asConvoyError(error: unknown, code: ConvoyError['code'], context: string, file: string): ConvoyError {
+  if (isConvoyError(error)) return error
+  const reason = error instanceof Error ? error.message : String(error)
+  return new ConvoyError(code, `@convoy/core: ${context}: ${reason}`, { cause: error, file })
+}
+
+function collectFailed(failures: readonly CollectFailure[]): ConvoyError & { failures: readonly CollectFailure[] } {
+  const lines = failures.map((failure) => `  ${failure.error.message}`)
+  const error = new ConvoyError(
+    failures[0]!.error.code,
+    `@convoy/core: collect failed with ${failures.length} error${failures.length === 1 ? '' : 's'}; nothing was published (the previous manifest is still in force):\n${lines.join('\n')}`,
+  )
+  return Object.assign(error, { failures })
+}

@@ -1,0 +1,135 @@
+import { isConvoyError } from '@convoy/errors'
+import {
+  findCssReferences,
+  findJsReferences,
+  relativeUrl,
+  replaceReferences,
+  resolveReference,
+  type Reference,
+  type ReferenceReplacement,
+} from '@convoy/references'
+import type { Asset } from '../collect/asset.js'
+import type { Step, StepContext } from '../collect/step.js'
+
+export interface ReferencesStepOptions {
+  /** Root-relative URLs under this prefix point into the collected tree. */
+  readonly baseUrl: string
+  /** Also rewrite relative ES module specifiers in JS. */
+  readonly rewriteJsModules: boolean
+}
+
+interface LocalReference {
+  readonly reference: Reference
+  /** Logical path of the collected file it points at. */
+  readonly target: string
+  /** Query and fragment, kept verbatim. */
+  readonly suffix: string
+  /** Written as `/static/…` rather than relative to the file. */
+  readonly rootRelative: boolean
+}
+
+interface Problem {
+  readonly message: string
+  readonly line?: number
+  readonly column?: number
+}
+
+/** What the step knows about one file between `dependencies()` and the passes of `run()`. */
+interface State {
+  readonly local: readonly LocalReference[]
+  /** Targets in the same reference cycle, not named yet on the first pass: rewritten on the second. */
+  pending: ReadonlySet<string> | undefined
+}
+
+const CSS = /\.css$/i
+const JS = /\.(?:m?js|cjs)$/i
+
+/**
+ * Rewrites references in CSS (`url()`, `@import`, `sourceMappingURL`) and JS (`sourceMappingURL`, and relative ES
+ * module specifiers when `rewriteJsModules` is on) to the served names of the files they point at. A reference to a
+ * file that is not collected is a warning with `file:line` (an error under `--strict`) and stays as it is.
+ */
+export function createReferencesStep(options: ReferencesStepOptions): Step {
+  const base = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`
+
+  /** Parses the current text; pure, so the second pass of a cycle can find its references again. */
+  const scan = (asset: Asset, context: StepContext): { local: LocalReference[]; problems: Problem[] } => {
+    const text = textOf(asset)
+    const local: LocalReference[] = []
+    const problems: Problem[] = []
+    let references: Reference[]
+    try {
+      references = CSS.test(asset.logicalPath) ? findCssReferences(text, { file: asset.sourceFile }) : findJsReferences(text, { modules: options.rewriteJsModules, file: asset.sourceFile })
+    } catch (error) {
+      // A file we cannot parse is published as it is; the warning says why its references were not rewritten.
+      if (!isConvoyError(error)) throw error
+      problems.push({ message: `references not rewritten: ${error.message.replace(/^@convoy\/references: /, '')}`, ...position(error) })
+      return { local, problems }
+    }
+    for (const reference of references) {
+      const resolved = resolveReference(asset.logicalPath, reference.url, { baseUrl: base })
+      if (resolved.kind === 'skip') continue
+      const where = { line: reference.line, column: reference.column }
+      if (resolved.kind === 'outside-root') {
+        problems.push({ message: `reference "${reference.url}" climbs out of the source directory; left unchanged`, ...where })
+      } else if (!context.has(resolved.path)) {
+        problems.push({ message: `reference "${reference.url}" points at ${resolved.path}, which is not collected; left unchanged`, ...where })
+      } else {
+        local.push({ reference, target: resolved.path, suffix: resolved.suffix, rootRelative: reference.url.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(reference.url) })
+      }
+    }
+    return { local, problems }
+  }
+
+  const stateOf = (asset: Asset, context: StepContext): State => {
+    let state = asset.state.get('references') as State | undefined
+    if (state === undefined) {
+      const { local, problems } = scan(asset, context)
+      for (const problem of problems) context.warn({ file: asset.sourceFile, ...problem })
+      state = { local, pending: undefined }
+      asset.state.set('references', state)
+    }
+    return state
+  }
+
+  return {
+    name: 'references',
+    phase: 'content',
+    applies: (asset) => CSS.test(asset.logicalPath) || JS.test(asset.logicalPath),
+    dependencies: (asset, context) => stateOf(asset, context).local.map((local) => local.target),
+    run(asset, context) {
+      const state = stateOf(asset, context)
+      if (state.pending === undefined) {
+        state.pending = rewrite(asset, state.local, context)
+        return
+      }
+      // Second pass of a reference cycle: offsets moved when the first pass rewrote, so find the references again.
+      const waiting = state.pending
+      state.pending = new Set()
+      rewrite(asset, scan(asset, context).local.filter((local) => waiting.has(local.target)), context)
+    },
+  }
+
+  /** Rewrites what can be named now; returns the targets still pending. */
+  function rewrite(asset: Asset, locals: readonly LocalReference[], context: StepContext): Set<string> {
+    const pending = new Set<string>()
+    const replacements: ReferenceReplacement[] = []
+    for (const local of locals) {
+      const served = context.servedPathOf(local.target)
+      if (served.status === 'pending') pending.add(local.target)
+      if (served.status !== 'named') continue
+      const url = local.rootRelative ? `${base}${served.path.split('/').map(encodeURIComponent).join('/')}` : relativeUrl(asset.logicalPath, served.path)
+      replacements.push({ reference: local.reference, url: `${url}${local.suffix}` })
+    }
+    if (replacements.length > 0) asset.contents = new Uint8Array(Buffer.from(replaceReferences(textOf(asset), replacements), 'utf8'))
+    return pending
+  }
+}
+
+function textOf(asset: Asset): string {
+  return Buffer.from(asset.contents ?? new Uint8Array()).toString('utf8')
+}
+
+function position(error: { line?: number | undefined; column?: number | undefined }): { line?: number; column?: number } {
+  return { ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) }
+}

@@ -1,0 +1,281 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { constants as zlibConstants } from 'node:zlib'
+import { ConvoyError } from '@convoy/errors'
+import compression from 'compression'
+import onHeaders from 'on-headers'
+import vary from 'vary'
+import { HTTP_ENCODINGS, negotiateEncoding, type HttpEncoding } from './accept-encoding.js'
+import { isHttpsRequest } from './is-https-request.js'
+
+const PACKAGE = '@convoy/middleware-gzip-http'
+
+/** Options of {@link gzipHttpOnly}. Every option is optional; the defaults suit dynamic HTML and JSON. */
+export interface GzipHttpOnlyOptions<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> {
+  /**
+   * Bodies smaller than this many bytes are sent uncompressed: compressing them saves little and costs CPU.
+   * Compared with `Content-Length` when the response sets it, or with the body passed to a single
+   * `res.end(body)`. A body streamed with `res.write()` has no known length and is compressed. Ignored when
+   * the client refuses uncompressed bodies (`identity;q=0`).
+   * @default 1024
+   */
+  readonly threshold?: number
+  /**
+   * The codings to offer, most preferred first. The client's q-values decide; on a tie the earlier one wins,
+   * so by default brotli is used whenever the client accepts it with at least gzip's q-value.
+   * @default ['br', 'gzip']
+   */
+  readonly encodings?: readonly HttpEncoding[]
+  /**
+   * gzip compression level, 1 (fastest) to 9 (smallest).
+   * @default 6
+   */
+  readonly gzipLevel?: number
+  /**
+   * Brotli quality, 0 (fastest) to 11 (smallest). The default is moderate because every response is
+   * compressed while the client waits; 11 is for static files compressed once at build time.
+   * @default 4
+   */
+  readonly brotliQuality?: number
+  /**
+   * Opts chosen responses back into compression on HTTPS — only for responses that never reflect user
+   * input next to a secret (BREACH). Called when the headers are about to be sent, so it can look at
+   * `req.url` and at response headers such as `Content-Type`. Returning `false` or throwing leaves the
+   * response uncompressed.
+   * @default undefined (never compress on HTTPS)
+   */
+  readonly allowOnHttps?: (req: Req, res: Res) => boolean
+  /**
+   * Legacy, from django-asset-convoy's `CONVOY_CONSERVATIVE_MSIE_GZIP`: never compress for Internet Explorer
+   * 6 and older (`User-Agent` containing `MSIE <n>` with n < 7), whose gzip support was broken. Adds
+   * `Vary: User-Agent` so shared caches do not hand a compressed copy to those browsers.
+   * @default false
+   */
+  readonly conservativeMsieGzip?: boolean
+}
+
+/** A Connect/Express-style middleware, usable with plain `node:http` too. */
+export type GzipHttpOnlyMiddleware<
+  Req extends IncomingMessage = IncomingMessage,
+  Res extends ServerResponse = ServerResponse,
+> = (req: Req, res: Res, next: (error?: unknown) => void) => void
+
+/** What the middleware knows about one response while it is being decided. */
+interface ResponseState {
+  readonly req: IncomingMessage
+  readonly https: boolean
+  /** Passed every check of ours; `compression` then decides on size and `Accept-Encoding`. */
+  eligible: boolean
+  /** The application had already set `Content-Encoding` (so any value is not ours). */
+  encodedBefore: boolean
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void
+
+const OPTION_KEYS = new Set(['threshold', 'encodings', 'gzipLevel', 'brotliQuality', 'allowOnHttps', 'conservativeMsieGzip'])
+const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i
+const OLD_MSIE = /\bMSIE\s+(\d+)/
+
+/**
+ * Compresses dynamic responses with brotli or gzip, but only on plain HTTP.
+ *
+ * Over HTTPS, compressing a response that mixes a secret (a CSRF token, a session-bound value) with
+ * attacker-influenced text lets an attacker recover the secret from the compressed sizes (BREACH). So any
+ * sign of HTTPS — see {@link isHttpsRequest} — turns compression off, unless `allowOnHttps` says otherwise.
+ *
+ * On plain HTTP it honours `Accept-Encoding` q-values and the size threshold; leaves alone HEAD, 1xx, 204,
+ * 205, 206, 304, already-encoded responses, `Cache-Control: no-transform`, `text/event-stream` and types
+ * that do not compress (images, archives); compresses streamed bodies as they are written; sets
+ * `Vary: Accept-Encoding` whenever the body could have been compressed; removes `Content-Length` and
+ * weakens a strong `ETag` (`"x"` → `W/"x"`) on compressed bodies. `res.flush()` pushes out what the
+ * compressor holds, for long-lived responses. The streaming is done by the `compression` package.
+ *
+ * Throws a `ConvoyError` (`ERR_CONVOY_CONFIG`) for invalid options; never throws while serving.
+ *
+ * @example
+ * import express from 'express'
+ * import { gzipHttpOnly } from '@convoy/middleware-gzip-http'
+ *
+ * const app = express()
+ * app.use(gzipHttpOnly())
+ *
+ * @example
+ * import { createServer } from 'node:http'
+ * import { gzipHttpOnly } from '@convoy/middleware-gzip-http'
+ *
+ * const compress = gzipHttpOnly({ threshold: 512 })
+ * createServer((req, res) => {
+ *   compress(req, res, () => {
+ *     res.setHeader('Content-Type', 'text/html; charset=utf-8')
+ *     res.end(renderPage())
+ *   })
+ * }).listen(8080)
+ */
+export function gzipHttpOnly<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
+  options: GzipHttpOnlyOptions<Req, Res> = {},
+): GzipHttpOnlyMiddleware<Req, Res> {
+  validateOptions(options)
+  const threshold = options.threshold ?? 1024
+  const encodings = options.encodings ?? HTTP_ENCODINGS
+  const allowOnHttps = options.allowOnHttps as ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined
+  const conservativeMsieGzip = options.conservativeMsieGzip ?? false
+
+  const states = new WeakMap<ServerResponse, ResponseState>()
+
+  // Called by `compression` just before the headers go out; everything it does not check is checked here.
+  const filter: compression.CompressionFilter = (req, res) => {
+    const state = states.get(res)
+    if (state === undefined || !hasTransformableBody(res)) return false
+    if (state.https && !allowedOnHttps(allowOnHttps, state.req, res)) return false
+    if (NO_TRANSFORM.test(headerText(res.getHeader('Cache-Control')))) return false
+    // compression.filter is its default check against the `compressible` database of media types.
+    if (mediaType(res) === 'text/event-stream' || !compression.filter(req, res)) return false
+    state.eligible = true
+    state.encodedBefore = res.hasHeader('Content-Encoding')
+    return true
+  }
+
+  const shared = {
+    filter,
+    level: options.gzipLevel ?? 6,
+    brotli: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: options.brotliQuality ?? 4 } },
+  }
+  const compressAboveThreshold = compression({ ...shared, threshold }) as unknown as Handler
+  const compressAnySize = compression({ ...shared, threshold: 0 }) as unknown as Handler
+
+  return function gzipHttpOnly(req, res, next) {
+    const https = isHttpsRequest(req)
+    if (https && allowOnHttps === undefined) {
+      // Nothing can be compressed: leave the response alone. `res.flush()` still exists, as on plain HTTP,
+      // so code that calls it does not break only in production.
+      const flushable = res as ServerResponse & { flush?: () => void }
+      flushable.flush ??= noop
+      next()
+      return
+    }
+
+    const choice = negotiateEncoding(req.headers['accept-encoding'], encodings)
+    const oldMsie = conservativeMsieGzip && isOldMsie(req.headers['user-agent'])
+    const state: ResponseState = { req, https, eligible: false, encodedBefore: false }
+    states.set(res, state)
+
+    // Registered before `compression` registers its own, so (on-headers fires in reverse order) this runs
+    // after it has decided and set Content-Encoding.
+    onHeaders(res, function afterCompressionDecided() {
+      if (!state.eligible) return
+      if (conservativeMsieGzip) vary(this, 'User-Agent')
+      if (state.encodedBefore || !this.hasHeader('Content-Encoding')) return
+      // A compressed body is not byte-identical to the uncompressed one, so a strong validator would lie.
+      const etag = this.getHeader('ETag')
+      if (typeof etag === 'string' && etag !== '' && !etag.startsWith('W/')) this.setHeader('ETag', `W/${etag}`)
+    })
+
+    // `compression` negotiates on its own (and would pick deflate); handing it a view of the request whose
+    // Accept-Encoding names only our choice keeps the decision ours. Everything else reads through to `req`.
+    const acceptEncoding = oldMsie || choice.encoding === undefined ? 'identity' : choice.encoding
+    const view = Object.create(req, {
+      headers: { value: { ...req.headers, 'accept-encoding': acceptEncoding }, enumerable: true },
+    }) as IncomingMessage
+    const compress = choice.identityRefused ? compressAnySize : compressAboveThreshold
+    compress(view, res, next)
+  }
+}
+
+function noop(): void {}
+
+function isOldMsie(userAgent: string | undefined): boolean {
+  const match = userAgent === undefined ? null : OLD_MSIE.exec(userAgent)
+  return match?.[1] !== undefined && Number(match[1]) < 7
+}
+
+/** Statuses without a body, and partial content (whose byte ranges refer to the uncompressed body). */
+function hasTransformableBody(res: ServerResponse): boolean {
+  const status = res.statusCode
+  if (status < 200 || status === 204 || status === 205 || status === 206 || status === 304) return false
+  return !res.hasHeader('Content-Range')
+}
+
+function allowedOnHttps(
+  allow: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined,
+  req: IncomingMessage,
+  res: ServerResponse,
+): boolean {
+  if (allow === undefined) return false
+  try {
+    return allow(req, res) === true
+  } catch {
+    // Fail safe: a broken opt-in keeps the response uncompressed rather than breaking it.
+    return false
+  }
+}
+
+function headerText(value: number | string | readonly string[] | undefined): string {
+  if (value === undefined) return ''
+  return typeof value === 'object' ? value.join(', ') : String(value)
+}
+
+function mediaType(res: ServerResponse): string {
+  return (headerText(res.getHeader('Content-Type')).split(';')[0] ?? '').trim().toLowerCase()
+}
+
+function validateOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw configError(`options must be an object, got ${describe(options)}`)
+  }
+  const record = options as Record<string, unknown>
+  for (const key of Object.keys(record)) {
+    if (!OPTION_KEYS.has(key)) throw configError(`unknown option "${key}" (known: ${[...OPTION_KEYS].join(', ')})`)
+  }
+  const { threshold, encodings, gzipLevel, brotliQuality, allowOnHttps, conservativeMsieGzip } = record
+  if (threshold !== undefined && !(typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0)) {
+    throw configError(`threshold must be a finite number of bytes >= 0, got ${describe(threshold)}`)
+  }
+  if (encodings !== undefined) {
+    if (!Array.isArray(encodings) || encodings.length === 0) {
+      throw configError(`encodings must be a non-empty array of "br" and/or "gzip", got ${describe(encodings)}`)
+    }
+    for (const encoding of encodings as unknown[]) {
+      if (!HTTP_ENCODINGS.includes(encoding as HttpEncoding)) {
+        throw configError(`encodings may only contain "br" and "gzip", got ${describe(encoding)}`)
+      }
+    }
+    if (new Set(encodings).size !== encodings.length) throw configError('encodings must not repeat a coding')
+  }
+  if (gzipLevel !== undefined && !isIntegerIn(gzipLevel, 1, 9)) {
+    throw configError(`gzipLevel must be an integer from 1 to 9, got ${describe(gzipLevel)}`)
+  }
+  if (brotliQuality !== undefined && !isIntegerIn(brotliQuality, 0, 11)) {
+    throw configError(`brotliQuality must be an integer from 0 to 11, got ${describe(brotliQuality)}`)
+  }
+  if (allowOnHttps !== undefined && typeof allowOnHttps !== 'function') {
+    throw configError(`allowOnHttps must be a function (req, res) => boolean, got ${describe(allowOnHttps)}`)
+  }
+  if (conservativeMsieGzip !== undefined && typeof conservativeMsieGzip !== 'boolean') {
+    throw configError(`conservativeMsieGzip must be a boolean, got ${describe(conservativeMsieGzip)}`)
+  }
+}
+
+function isIntegerIn(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
+}
+
+function describe(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value)
+    case 'object':
+      return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object'
+    case 'function':
+      return 'a function'
+    case 'symbol':
+      return value.toString()
+    default:
+      return String(value)
+  }
+}
+
+function configError(message: string): ConvoyError {
+  return new ConvoyError('ERR_CONVOY_CONFIG', `${PACKAGE}: ${message}`)
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest'
+import { chooseCoding, createAcceptEncodingCache, parseAcceptEncoding } from './accept-encoding.js'
+
+const both = { br: true, gzip: true }
+const gzipOnly = { br: false, gzip: true }
+
+describe('Accept-Encoding negotiation', () => {
+  it.each([
+    [undefined, both, 'identity'],
+    ['', both, 'identity'],
+    ['gzip, deflate, br', both, 'br'],
+    ['gzip, deflate, br, zstd', both, 'br'],
+    ['gzip', both, 'gzip'],
+    ['br', gzipOnly, 'identity'],
+    ['br, gzip', gzipOnly, 'gzip'],
+    ['gzip;q=0', both, 'identity'],
+    ['gzip;q=0, br', both, 'br'],
+    ['br;q=0.5, gzip;q=0.8', both, 'gzip'],
+    ['br;q=0.8, gzip;q=0.8', both, 'br'],
+    ['gzip;q=0.8, br;q=0.9', both, 'br'],
+    ['*', both, 'br'],
+    ['*', gzipOnly, 'gzip'],
+    ['*;q=0.5, br;q=0', both, 'gzip'],
+    ['identity;q=0', both, null],
+    ['*;q=0', both, null],
+    ['*;q=0, identity', both, 'identity'],
+    ['identity;q=0, gzip', both, 'gzip'],
+    ['identity, gzip;q=0.5', both, 'identity'],
+    ['GZIP', both, 'gzip'],
+    ['Br;Q=1.0', both, 'br'],
+    ['x-gzip', both, 'gzip'],
+    ['identity', both, 'identity'],
+    ['deflate', both, 'identity'],
+    ['gzip;q=abc', both, 'identity'],
+    ['gzip;q=1.5', both, 'identity'],
+    ['gzip;q=0.0001', both, 'identity'],
+    ['  gzip ;  q=0.3 , br ; q=0.2 ', both, 'gzip'],
+    [',,gzip,,', both, 'gzip'],
+    ['gzip;level=9;q=0.5', gzipOnly, 'gzip'],
+    ['gzip;q=0, gzip;q=1', both, 'identity'],
+  ] as const)('%j with %j → %s', (header, available, expected) => {
+    expect(chooseCoding(parseAcceptEncoding(header), available)).toBe(expected)
+  })
+
+  it('memoizes parses and starts over when the memo is full', () => {
+    const parse = createAcceptEncodingCache(2)
+    const first = parse('gzip')
+    expect(parse('gzip')).toBe(first)
+    parse('br')
+    parse('deflate')
+    expect(parse('gzip')).not.toBe(first)
+    expect(parse('gzip')).toEqual(first)
+  })
+})

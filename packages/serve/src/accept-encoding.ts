@@ -1,0 +1,108 @@
+/** The content codings `@convoy/serve` can answer with. */
+export type Coding = 'br' | 'gzip' | 'identity'
+
+/** What an `Accept-Encoding` header says about each coding we have: its q-value, 0 meaning "not acceptable". */
+export interface AcceptedCodings {
+  readonly br: number
+  readonly gzip: number
+  readonly identity: number
+}
+
+/** No header at all: identity only. RFC 9110 allows any coding then, but old clients without the header break on it. */
+const NO_HEADER: AcceptedCodings = { br: 0, gzip: 0, identity: 1 }
+
+/** Identity that the header neither names nor covers by `*` is acceptable but least preferred (RFC 9110 §12.5.3). */
+const IMPLICIT_IDENTITY = 0.0001
+
+const Q_VALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
+
+/**
+ * Parses an `Accept-Encoding` header (RFC 9110 §12.5.3): codings are case-insensitive, `x-gzip` is `gzip`,
+ * `q=0` refuses a coding, `*` covers every coding not named, and identity stays acceptable unless refused by
+ * `identity;q=0` or by `*;q=0` without an `identity` entry. Malformed members are ignored.
+ *
+ * @example
+ * parseAcceptEncoding('br;q=0.5, gzip;q=0.8') // { br: 0.5, gzip: 0.8, identity: 0.0001 }
+ * parseAcceptEncoding('gzip;q=0')             // { br: 0, gzip: 0, identity: 0.0001 }
+ */
+export function parseAcceptEncoding(header: string | undefined): AcceptedCodings {
+  if (header === undefined) return NO_HEADER
+  let br: number | undefined
+  let gzip: number | undefined
+  let identity: number | undefined
+  let star: number | undefined
+  for (const member of header.split(',')) {
+    const semicolon = member.indexOf(';')
+    const coding = (semicolon === -1 ? member : member.slice(0, semicolon)).trim().toLowerCase()
+    if (coding === '') continue
+    let q = 1
+    if (semicolon !== -1) {
+      const parsed = parseWeight(member.slice(semicolon + 1))
+      if (parsed === undefined) continue
+      q = parsed
+    }
+    // When a coding is listed twice, the first listing counts (as in most servers); later ones are ignored.
+    if (coding === 'br') br ??= q
+    else if (coding === 'gzip' || coding === 'x-gzip') gzip ??= q
+    else if (coding === 'identity') identity ??= q
+    else if (coding === '*') star ??= q
+  }
+  return {
+    br: br ?? star ?? 0,
+    gzip: gzip ?? star ?? 0,
+    identity: identity ?? star ?? IMPLICIT_IDENTITY,
+  }
+}
+
+/** The `q` of `;q=0.8` (other parameters are ignored), or `undefined` when the weight is malformed. */
+function parseWeight(parameters: string): number | undefined {
+  let q = 1
+  for (const parameter of parameters.split(';')) {
+    const equals = parameter.indexOf('=')
+    if (equals === -1) {
+      if (parameter.trim() === '') continue
+      return undefined
+    }
+    if (parameter.slice(0, equals).trim().toLowerCase() !== 'q') continue
+    const value = parameter.slice(equals + 1).trim()
+    if (!Q_VALUE.test(value)) return undefined
+    q = Number(value)
+  }
+  return q
+}
+
+/**
+ * Picks the coding to answer with among those available, or `null` when none is acceptable (→ 406).
+ * Highest q wins; on a tie br beats gzip beats identity, since a smaller body is what both sides want.
+ *
+ * @example
+ * chooseCoding(parseAcceptEncoding('gzip, br'), { br: true, gzip: true }) // 'br'
+ */
+export function chooseCoding(accepted: AcceptedCodings, available: { readonly br: boolean; readonly gzip: boolean }): Coding | null {
+  let best: Coding | null = accepted.identity > 0 ? 'identity' : null
+  let bestQ = accepted.identity
+  if (available.gzip && accepted.gzip > 0 && accepted.gzip >= bestQ) {
+    best = 'gzip'
+    bestQ = accepted.gzip
+  }
+  if (available.br && accepted.br > 0 && accepted.br >= bestQ) best = 'br'
+  return best
+}
+
+/**
+ * A parser with a small memo: clients send a handful of distinct headers (`gzip, deflate, br, zstd` …), so
+ * caching the parse keeps negotiation at one Map lookup per request. The memo is bounded and starts over when full.
+ */
+export function createAcceptEncodingCache(limit = 256): (header: string | undefined) => AcceptedCodings {
+  const memo = new Map<string, AcceptedCodings>()
+  return (header) => {
+    if (header === undefined) return NO_HEADER
+    let accepted = memo.get(header)
+    if (accepted === undefined) {
+      accepted = parseAcceptEncoding(header)
+      if (memo.size >= limit) memo.clear()
+      memo.set(header, accepted)
+    }
+    return accepted
+  }
+}

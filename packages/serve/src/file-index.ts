@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto'
+import { MANIFEST_FILE, parseManifest, storagePathsOf, type Manifest } from '@convoy/manifest'
+import { contentTypeOf } from './content-type.js'
+import { eachLimit, type FileSource, type FoundFile, type SourceListing } from './sources.js'
+
+/** A file of the index, with its bytes when they are held in memory. */
+export interface IndexedFile extends FoundFile {
+  /** The whole file, when it is small enough for the memory cache. */
+  readonly body: Buffer | undefined
+  /** Strong validator of these bytes. */
+  readonly etag: string
+  /** `Last-Modified` value, when the time is known. */
+  readonly lastModified: string | undefined
+}
+
+/** One way of answering a URL: a file plus every header of a 200, precomputed. */
+export interface Variant {
+  readonly file: IndexedFile
+  /** Flat `[name, value, name, value, …]` list for `res.writeHead(200, …)`. */
+  readonly headers: readonly string[]
+  /** The headers of a 304 for this variant (RFC 9110 §15.4.5: those a 200 would have that describe caching). */
+  readonly notModified: readonly string[]
+  /** Whether `Range` is honoured: not for a coding chosen by negotiation. */
+  readonly rangeable: boolean
+  readonly contentType: string
+  readonly contentEncoding: 'gzip' | 'br' | undefined
+  readonly cacheControl: string
+  /** Whether the answer depends on `Accept-Encoding`. */
+  readonly vary: boolean
+}
+
+/** Everything known about one URL path. */
+export interface Resource {
+  /** Storage path: what the `headers` hook receives. */
+  readonly path: string
+  readonly identity: Variant
+  readonly gzip: Variant | undefined
+  readonly br: Variant | undefined
+  /** True when `gzip` or `br` is there: the answer is negotiated and carries `Vary: Accept-Encoding`. */
+  readonly negotiated: boolean
+}
+
+export interface FileIndex {
+  /** Decoded storage path (no leading slash) → resource. */
+  readonly resources: Map<string, Resource>
+}
+
+export interface IndexOptions {
+  /** A manifest object, a path to one, `false` for none, or `undefined` for `convoy-manifest.json` when present. */
+  readonly manifest: Manifest | string | false | undefined
+  readonly maxAge: number
+  readonly immutableMaxAge: number
+  readonly memoryCacheBytes: number
+  readonly memoryCacheMaxFileBytes: number
+}
+
+async function loadManifest(listing: SourceListing, option: IndexOptions['manifest']): Promise<Manifest | undefined> {
+  if (option === false) return undefined
+  if (typeof option === 'object') return option
+  const found = await listing.readManifest(option ?? MANIFEST_FILE, option !== undefined)
+  return found === null ? undefined : parseManifest(found.text, found.source)
+}
+
+/**
+ * Paths whose names the manifest says are content-addressed (fingerprinted, served, maps, compressed siblings,
+ * carpools): only these are cached for a year. A path the manifest also names as something mutable (an original,
+ * a path of an earlier version) is not, so a clash can only shorten caching, never make a mutable file immutable.
+ */
+function immutablePaths(manifest: Manifest): Set<string> {
+  const immutable = new Set<string>()
+  const addBundle = (served: string, encodings: Manifest['carpools'][string]['encodings']): void => {
+    immutable.add(served)
+    if (encodings?.gzip) immutable.add(encodings.gzip.path)
+    if (encodings?.br) immutable.add(encodings.br.path)
+  }
+  for (const entry of Object.values(manifest.files)) {
+    addBundle(entry.served, entry.encodings)
+    immutable.add(entry.fingerprinted)
+    if (entry.map !== undefined) immutable.add(entry.map)
+  }
+  for (const carpool of Object.values(manifest.carpools)) addBundle(carpool.served, carpool.encodings)
+  for (const logicalPath of Object.keys(manifest.files)) immutable.delete(logicalPath)
+  for (const entry of manifest.history) for (const path of entry.dropped) immutable.delete(path)
+  immutable.delete(MANIFEST_FILE)
+  return immutable
+}
+
+/** Which files fit in the memory cache: immutable ones first, then compressed ones, then small before large. */
+function pickCached(files: Iterable<FoundFile>, immutable: Set<string>, options: IndexOptions): FoundFile[] {
+  const rank = (file: FoundFile): number => (immutable.has(file.path) ? 0 : 2) + (/\.(?:br|gz)$/.test(file.path) ? 0 : 1)
+  const candidates = [...files]
+    .filter((file) => file.size <= options.memoryCacheMaxFileBytes)
+    .sort((a, b) => rank(a) - rank(b) || a.size - b.size)
+  const picked: FoundFile[] = []
+  let budget = options.memoryCacheBytes
+  for (const file of candidates) {
+    if (file.size > budget) break
+    picked.push(file)
+    budget -= file.size
+  }
+  return picked
+}
+
+function hashEtag(bytes: Uint8Array): string {
+  return `"${bytes.byteLength.toString(16)}-${createHash('sha1').update(bytes).digest('base64url').slice(0, 22)}"`
+}
+
+async function hashStream(source: FileSource, file: FoundFile): Promise<string | undefined> {
+  const stream = await source.stream(file, 0, Math.max(file.size - 1, 0))
+  if (stream === null || stream === 'stale') return undefined
+  const hash = createHash('sha1')
+  let size = 0
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk)
+    size += chunk.length
+  }
+  return `"${size.toString(16)}-${hash.digest('base64url').slice(0, 22)}"`
+}
+
+/**
+ * Builds the index once: the files (those the manifest names, or every file when there is none), the bytes of
+ * small ones, and the headers of every way of answering every URL. A request is then a Map lookup.
+ */
+export async function buildIndex(source: FileSource, options: IndexOptions): Promise<FileIndex> {
+  const listing = await source.begin()
+  const manifest = await loadManifest(listing, options.manifest)
+  let found: Map<string, FoundFile>
+  let immutable: Set<string>
+  if (manifest === undefined) {
+    found = await listing.enumerate()
+    immutable = new Set()
+  } else {
+    // Earlier versions' files stay servable while they exist: pages rendered before a deploy still ask for them.
+    const wanted = storagePathsOf(manifest).add(MANIFEST_FILE)
+    for (const entry of manifest.history) for (const path of entry.dropped) wanted.add(path)
+    found = await listing.find(wanted)
+    immutable = immutablePaths(manifest)
+  }
+
+  const bodies = new Map<string, Buffer>()
+  await eachLimit(pickCached(found.values(), immutable, options), 16, async (file) => {
+    const bytes = await source.read(file)
+    if (bytes === null) return
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    bodies.set(file.path, body)
+  })
+
+  const files = new Map<string, IndexedFile>()
+  await eachLimit([...found.values()], 16, async (file) => {
+    const body = bodies.get(file.path)
+    // The size comes from the bytes when we have them, so headers and body always agree.
+    const size = body === undefined ? file.size : body.length
+    let etag: string | undefined
+    if (body !== undefined) etag = hashEtag(body)
+    else if (file.mtimeMs !== undefined) etag = `"${size.toString(16)}-${file.mtimeMs.toString(16)}"`
+    else etag = await hashStream(source, file)
+    if (etag === undefined) return
+    const lastModified = file.mtimeMs === undefined ? undefined : new Date(file.mtimeMs).toUTCString()
+    files.set(file.path, { ...file, size, body, etag, lastModified })
+  })
+
+  const cacheControlOf = (path: string): string =>
+    immutable.has(path) ? `public, max-age=${options.immutableMaxAge}, immutable` : `public, max-age=${options.maxAge}`
+
+  const resources = new Map<string, Resource>()
+  for (const [path, file] of files) {
+    const coding = path.endsWith('.gz') ? 'gzip' : path.endsWith('.br') ? 'br' : undefined
+    const inner = coding === undefined ? undefined : path.slice(0, -3)
+    if (inner !== undefined && files.has(inner)) {
+      // A precompressed sibling asked for by name: the inner file's type, with its Content-Encoding.
+      const identity = variant(file, contentTypeOf(inner), coding, cacheControlOf(path), false, true)
+      resources.set(path, { path, identity, gzip: undefined, br: undefined, negotiated: false })
+      continue
+    }
+    const gzipFile = files.get(`${path}.gz`)
+    const brFile = files.get(`${path}.br`)
+    const negotiated = gzipFile !== undefined || brFile !== undefined
+    const contentType = contentTypeOf(path)
+    const cacheControl = cacheControlOf(path)
+    resources.set(path, {
+      path,
+      identity: variant(file, contentType, undefined, cacheControl, negotiated, true),
+      gzip: gzipFile && variant(gzipFile, contentType, 'gzip', cacheControl, true, false),
+      br: brFile && variant(brFile, contentType, 'br', cacheControl, true, false),
+      negotiated,
+    })
+  }
+  return { resources }
+}
+
+function variant(
+  file: IndexedFile,
+  contentType: string,
+  contentEncoding: 'gzip' | 'br' | undefined,
+  cacheControl: string,
+  vary: boolean,
+  rangeable: boolean,
+): Variant {
+  const validators = ['ETag', file.etag]
+  if (file.lastModified !== undefined) validators.push('Last-Modified', file.lastModified)
+  const caching = ['Cache-Control', cacheControl]
+  if (vary) caching.push('Vary', 'Accept-Encoding')
+  const headers = ['Content-Type', contentType, 'Content-Length', String(file.size), ...validators, ...caching]
+  if (contentEncoding !== undefined) headers.push('Content-Encoding', contentEncoding)
+  if (rangeable) headers.push('Accept-Ranges', 'bytes')
+  headers.push('X-Content-Type-Options', 'nosniff')
+  return {
+    file,
+    headers,
+    notModified: [...validators, ...caching],
+    rangeable,
+    contentType,
+    contentEncoding,
+    cacheControl,
+    vary,
+  }
+}
