@@ -1,1 +1,25 @@
-export {}
+export { carpoolName, isCarpoolKind, CARPOOL_DIRECTORY, CARPOOL_FORMAT, type CarpoolKind, type CarpoolNameMember } from './name.js'
+export { buildCarpool, type CarpoolMember } from './build.js'
+export {
+  createCarpoolHtml,
+  escapeHtml,
+  DEFAULT_CSS_TAG,
+  DEFAULT_JS_TAG,
+  DEFAULT_START_COMMENT,
+  DEFAULT_END_COMMENT,
+  type CarpoolHtml,
+  type CarpoolHtmlOptions,
+  type CarpoolTag,
+  type CarpoolTagContext,
+  type CarpoolTagTemplate,
+  type CarpoolCommentContext,
+  type CarpoolCommentTemplate,
+} from './html.js'
+export {
+  createCarpoolBuilder,
+  type CarpoolBuilder,
+  type CarpoolBuilderOptions,
+  type CarpoolRequest,
+  type CarpoolStatus,
+  type BuiltCarpool,
+} from './builder.js'

@@ -52,6 +52,8 @@ export interface ConvoyConfig {
   readonly rewriteJsModules?: boolean
   /** Turn warnings (missing references, minify errors) into errors. Default `false`. */
   readonly strict?: boolean
+  /** Persistent cache of minified and compressed outputs, or `false` for none. Default `node_modules/.cache/convoy`. */
+  readonly cacheDir?: string | false
 }
 
 /**
@@ -77,7 +79,7 @@ export interface LoadedConfig {
 }
 
 const KNOWN_KEYS = new Set<keyof ConvoyConfig>([
-  'sources', 'out', 'storage', 'baseUrl', 'ignore', 'hash', 'minify', 'compress', 'useExistingMin', 'rewriteJsModules', 'strict',
+  'sources', 'out', 'storage', 'baseUrl', 'ignore', 'hash', 'minify', 'compress', 'useExistingMin', 'rewriteJsModules', 'strict', 'cacheDir',
 ])
 
 /**
@@ -138,6 +140,7 @@ function validateConfig(value: unknown, file: string): ConvoyConfig {
   expect('useExistingMin', typeof config.useExistingMin === 'boolean', 'true or false')
   expect('rewriteJsModules', typeof config.rewriteJsModules === 'boolean', 'true or false')
   expect('strict', typeof config.strict === 'boolean', 'true or false')
+  expect('cacheDir', config.cacheDir === false || (typeof config.cacheDir === 'string' && config.cacheDir !== ''), 'a directory path or false')
   expect('storage', isStorageLike(config.storage), 'a Storage (e.g. createS3Storage({...}))')
   const hash = config.hash as Record<string, unknown> | undefined
   expect('hash', typeof hash === 'object' && hash !== null && (hash.algorithm === undefined || typeof hash.algorithm === 'string') && (hash.length === undefined || (Number.isInteger(hash.length) && (hash.length as number) > 0)), '{ algorithm?: string, length?: positive integer }')

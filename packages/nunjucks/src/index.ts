@@ -1,1 +1,12 @@
-export {}
+export {
+  createConvoyExtension,
+  addConvoyExtension,
+  type ConvoyRenderer,
+  type ConvoyLookupOptions,
+  type CarpoolKind,
+  type ConvoyExtension,
+  type ConvoyExtensionOptions,
+  type AddConvoyExtensionOptions,
+  type NunjucksEnvironmentLike,
+} from './extension.js'
+export { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'

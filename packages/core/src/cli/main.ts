@@ -5,6 +5,8 @@ import { collect, type CollectProgress } from '../collect/collect.js'
 import { createDefaultSteps } from '../collect/default-steps.js'
 import { loadConfig } from '../config.js'
 import type { Storage } from '../storage.js'
+import { createDiskCache, NO_CACHE } from '../work/cache.js'
+import { createTaskRunner } from '../work/runner.js'
 import { createProgressBar } from './progress.js'
 import { formatSummary } from './summary.js'
 
@@ -93,12 +95,15 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
   const quiet = flags.quiet === true
   const progress = !json && !quiet && io.stderr.isTTY === true ? createProgressBar(io.stderr) : undefined
   const strict = flags.strict === true || config.strict === true
+  const baseUrl = flags['base-url'] ?? config.baseUrl ?? '/static/'
+  const cacheDir = config.cacheDir === undefined ? resolve(directory, 'node_modules/.cache/convoy') : config.cacheDir === false ? undefined : resolve(directory, config.cacheDir)
+  const runner = createTaskRunner()
   let report
   try {
     report = await collect({
       sources,
       storage,
-      baseUrl: flags['base-url'] ?? config.baseUrl ?? '/static/',
+      baseUrl,
       ignore: config.ignore ?? [],
       ...(config.hash === undefined ? {} : { hash: config.hash }),
       steps: createDefaultSteps({
@@ -106,7 +111,9 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
         compress: flags['no-compress'] === true ? false : (config.compress ?? true),
         useExistingMin: config.useExistingMin ?? true,
         rewriteJsModules: config.rewriteJsModules ?? false,
-        baseUrl: flags['base-url'] ?? config.baseUrl ?? '/static/',
+        baseUrl,
+        runner,
+        cache: cacheDir === undefined ? NO_CACHE : createDiskCache(cacheDir),
       }),
       strict,
       dryRun: flags['dry-run'] === true,
@@ -114,6 +121,7 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
     })
   } finally {
     progress?.stop()
+    await runner.close()
   }
   if (json) {
     io.stdout.write(`${JSON.stringify({ ok: true, ...report }, null, 2)}\n`)

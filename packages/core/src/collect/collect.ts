@@ -82,10 +82,9 @@ export interface CollectFailure {
   readonly error: ConvoyError
 }
 
-/** Files no step needs to read are streamed from disk once they are at least this big. */
-const STREAM_THRESHOLD = 8 * 1024 * 1024
 const READ_CONCURRENCY = 16
 const WRITE_CONCURRENCY = 16
+const COMPONENT_CONCURRENCY = 64
 
 /**
  * Collects the sources into the storage: originals, fingerprinted copies and whatever the steps add, then the manifest,
@@ -121,7 +120,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   const previous = await readPreviousManifest(storage, warnings)
   const existing = await listExisting(storage)
 
-  // Read and hash every file; the ones no step needs and that are large stay on disk and are streamed.
+  // Hash every file; CSS and JS are kept in memory for the reference scan, the rest is read again when needed.
   const sourceHashLength = createHash(hash.algorithm).digest('hex').length
   const readLimit = createLimiter(READ_CONCURRENCY)
   const loaded = await Promise.all(
@@ -142,9 +141,8 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   let cacheHits = 0
   const servedPaths = new Map<string, string>()
   const failed = new Set<string>()
-  let currentStep = ''
   const context: StepContext = {
-    warn: (warning) => warnings.push({ step: currentStep, ...warning }),
+    warn: (warning) => warnings.push({ step: 'collect', ...warning }),
     fingerprint: (contents) => contentHash(Array.isArray(contents) ? contents : [contents as Uint8Array], hash),
     servedPathOf: (logicalPath) => {
       const path = servedPaths.get(logicalPath)
@@ -152,13 +150,15 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
       return byLogicalPath.has(logicalPath) ? { status: 'pending' } : { status: 'missing' }
     },
     has: (logicalPath) => byLogicalPath.has(logicalPath),
+    fingerprintedContentsOf: (logicalPath) => (servedPaths.has(logicalPath) ? (byLogicalPath.get(logicalPath)?.contents ?? undefined) : undefined),
     cacheHit: () => {
       cacheHits += 1
     },
   }
+  // Each step sees the shared context with warnings labelled by its own name.
+  const contexts = new Map(steps.map((step) => [step, { ...context, warn: (warning: Omit<Warning, 'step'>) => warnings.push({ step: step.name, ...warning }) }]))
   const runStep = async (step: Step, asset: Asset): Promise<void> => {
-    currentStep = step.name
-    await step.run(asset, { ...context, warn: (warning) => warnings.push({ step: step.name, ...warning }) })
+    await step.run(asset, contexts.get(step)!)
   }
 
   // Dependencies between files (references), then processing in dependency order, cycles as one group.
@@ -167,9 +167,9 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   const dependencies = new Map<Asset, Asset[]>()
   for (const asset of assets) {
     const targets = new Set<Asset>()
-    for (const step of contentSteps) {
+    for (const step of steps) {
       if (!step.applies(asset) || step.dependencies === undefined) continue
-      for (const target of step.dependencies(asset, context)) {
+      for (const target of step.dependencies(asset, contexts.get(step)!)) {
         const dependency = byLogicalPath.get(target)
         if (dependency !== undefined) targets.add(dependency)
       }
@@ -221,13 +221,18 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
           asset.fingerprinted = fingerprintedName(asset.logicalPath, fingerprint)
         }
       }
+      activeStep = 'read'
+      for (const asset of members) {
+        // Files no content step reads are loaded only now, so the whole tree never sits in memory at once.
+        if (asset.contents === null && outputSteps.some((step) => step.applies(asset))) asset.contents = new Uint8Array(await readFile(asset.sourceFile))
+      }
       await runAll(outputSteps)
       activeStep = 'write'
       for (const asset of members) {
         activeAsset = asset
         servedPaths.set(asset.logicalPath, servedOf(asset).path)
         entries[asset.logicalPath] = await entryOf(asset)
-        writes.enqueue(outputsOf(asset, previous))
+        await writes.write(outputsOf(asset, previous))
       }
     } catch (error) {
       for (const member of members) failed.add(member.logicalPath)
@@ -239,18 +244,17 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   }
 
   // Each component starts as soon as the components it depends on are done, so independent files run concurrently.
+  // Bounds the files in flight (and so memory) while keeping every worker thread busy.
+  const componentLimit = createLimiter(COMPONENT_CONCURRENCY)
   const done = new Map<Asset, Promise<void>>()
   for (const { members, cyclic } of components) {
     const memberSet = new Set(members)
     const before = [...new Set(members.flatMap((member) => dependencies.get(member) ?? []).filter((dependency) => !memberSet.has(dependency)))]
     // Components come dependencies first, so every dependency already has its promise.
-    const promise = Promise.all(before.map((dependency) => done.get(dependency)!)).then(() => processComponent(members, cyclic))
+    const promise = Promise.all(before.map((dependency) => done.get(dependency)!)).then(() => componentLimit(() => processComponent(members, cyclic)))
     for (const member of members) done.set(member, promise)
   }
   await Promise.all([...new Set(done.values())])
-  await writes.drain().catch((error: unknown) => {
-    failures.push({ step: 'write', file: storage.name, error: asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot write to ${storage.name}`, storage.name) })
-  })
 
   if (options.strict === true) {
     // Shadowed sources and an unreadable old manifest are facts about the setup, not about the files: never fatal.
@@ -313,8 +317,9 @@ async function loadAsset(file: SourceFile, steps: readonly Step[], sourceHashOpt
     encodings: {},
     state: new Map(),
   }
-  const needed = steps.some((step) => step.applies(asset))
-  if (needed || file.size < STREAM_THRESHOLD) {
+  // Only what content steps read (CSS, JS) is loaded now: they must be scanned for references up front.
+  const needed = steps.some((step) => step.phase === 'content' && step.applies(asset))
+  if (needed) {
     const contents = new Uint8Array(await readFile(file.absolutePath))
     return { ...asset, original: contents, contents, size: contents.byteLength, sourceHash: contentHash(contents, sourceHashOptions) }
   }
@@ -374,13 +379,11 @@ function outputsOf(asset: Asset, previous: Manifest | null): PendingWrite[] {
   return writes
 }
 
-/** Storage writes run in the background while later files are processed, a bounded number at a time. */
+/** Storage writes, a bounded number at a time; each file's processing waits for its own writes (backpressure). */
 class WriteQueue {
   written = 0
   unchanged = 0
-  private total = 0
   private settled = 0
-  private readonly pending: Promise<void>[] = []
   private readonly limit = createLimiter(WRITE_CONCURRENCY)
   private readonly claimed = new Set<string>()
 
@@ -391,7 +394,8 @@ class WriteQueue {
     private readonly onProgress: CollectOptions['onProgress'],
   ) {}
 
-  enqueue(writes: readonly PendingWrite[]): void {
+  async write(writes: readonly PendingWrite[]): Promise<void> {
+    const tasks: Promise<void>[] = []
     for (const write of writes) {
       // The same content-addressed name can come from two files with equal bytes: write it once.
       if (this.claimed.has(write.path)) continue
@@ -402,22 +406,18 @@ class WriteQueue {
       }
       this.written += 1
       if (this.dryRun) continue
-      this.total += 1
-      const task = this.limit(async () => {
-        const body = write.body instanceof Uint8Array ? write.body : createReadStream(write.body.file)
-        await this.storage.write(write.path, body, write.options)
-        this.settled += 1
-        this.onProgress?.({ phase: 'write', done: this.settled, total: this.total })
-      })
-      task.catch(() => undefined) // observed in drain(); avoids an unhandled rejection in between
-      this.pending.push(task)
+      tasks.push(
+        this.limit(async () => {
+          const body = write.body instanceof Uint8Array ? write.body : createReadStream(write.body.file)
+          await this.storage.write(write.path, body, write.options)
+          this.settled += 1
+          this.onProgress?.({ phase: 'write', done: this.settled, total: this.written })
+        }),
+      )
     }
-  }
-
-  async drain(): Promise<void> {
-    const results = await Promise.allSettled(this.pending)
+    const results = await Promise.allSettled(tasks)
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected')
-    if (failure !== undefined) throw failure.reason
+    if (failure !== undefined) throw asConvoyError(failure.reason, 'ERR_CONVOY_STORAGE', `cannot write to ${this.storage.name}`, this.storage.name)
   }
 }
 
@@ -486,7 +486,9 @@ function asConvoyError(error: unknown, code: ConvoyError['code'], context: strin
 }
 
 function collectFailed(failures: readonly CollectFailure[]): ConvoyError & { failures: readonly CollectFailure[] } {
-  const lines = failures.map((failure) => `  ${failure.error.message}`)
+  // A dead storage fails every file the same way: show the first few, count the rest.
+  const shown = failures.slice(0, 20).map((failure) => `  ${failure.error.message}`)
+  const lines = failures.length > shown.length ? [...shown, `  … and ${failures.length - shown.length} more`] : shown
   const error = new ConvoyError(
     failures[0]!.error.code,
     `@convoy/core: collect failed with ${failures.length} error${failures.length === 1 ? '' : 's'}; nothing was published (the previous manifest is still in force):\n${lines.join('\n')}`,

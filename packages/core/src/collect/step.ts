@@ -11,6 +11,8 @@ export interface StepContext {
    * (it is in the same reference cycle); `missing` when it is not collected.
    */
   servedPathOf(logicalPath: string): { readonly status: 'named'; readonly path: string } | { readonly status: 'pending' | 'missing' }
+  /** The bytes another processed logical path was fingerprinted with (references rewritten), if it is processed. */
+  fingerprintedContentsOf(logicalPath: string): Uint8Array | undefined
   /** True when this logical path is collected in this run. */
   has(logicalPath: string): boolean
   /** Count an output reused from the persistent cache (shown in the summary). */
@@ -31,8 +33,8 @@ export interface Step {
   /** Whether the step has anything to do for this asset; decided from its name and type only. */
   applies(asset: Asset): boolean
   /**
-   * Logical paths whose served names this step needs before it can run on the asset (reference targets).
-   * The pipeline processes those first; cycles are handled as one group.
+   * Logical paths this step needs processed before it can run on the asset (reference targets, a shipped `.min`
+   * sibling). The pipeline processes those first; cycles are handled as one group.
    */
   dependencies?(asset: Asset, context: StepContext): readonly string[]
   /** For `output` steps that rename the served file: the marker they put after the hash (`cmin`). */

@@ -1,0 +1,118 @@
+import { basename } from 'node:path'
+import { isConvoyError } from '@convoy/errors'
+import { fingerprintedName } from '@convoy/hash'
+import { engineVersions, isMinifiedName, minifiedSibling, type CssEngineName, type JsEngineName } from '@convoy/minify'
+import type { Asset } from '../collect/asset.js'
+import type { Step, StepContext } from '../collect/step.js'
+import type { TaskCache } from '../work/cache.js'
+import { cacheKey } from '../work/cache-key.js'
+import type { TaskRunner } from '../work/runner.js'
+
+export interface MinifyStepOptions {
+  /** JS engine, or `false` for no JS minification. */
+  readonly js: JsEngineName | false
+  /** CSS engine, or `false` for no CSS minification. */
+  readonly css: CssEngineName | false
+  /** Use a shipped `foo.min.css` (references rewritten) as the minified form of `foo.css`. */
+  readonly useExistingMin: boolean
+  readonly runner: TaskRunner
+  readonly cache: TaskCache
+}
+
+const JS = /\.(?:m?js|cjs)$/i
+const CSS = /\.css$/i
+/** Written by the minifier where the map's name goes, then replaced once the name is known. */
+const MAP_PLACEHOLDER = 'convoy-source-map-placeholder.map'
+
+/**
+ * Minifies JS and CSS into `<stem>.<h>.cmin.<ext>`, with a source map `….cmin.js.map` for JS pointing at the
+ * fingerprinted original. A file whose code does not parse is a warning with `file:line:col` and is served unminified.
+ *
+ * For JS with a source map, `<h>` covers the minified code before its last line (`//# sourceMappingURL=<name>.map`),
+ * which is itself derived from `<h>`: the name still changes whenever any byte of the file does.
+ */
+export function createMinifyStep(options: MinifyStepOptions): Step {
+  const versions = engineVersions()
+  const signature = { js: options.js, css: options.css, versions }
+  const engineOf = (asset: Asset): { kind: 'js'; engine: JsEngineName } | { kind: 'css'; engine: CssEngineName } | undefined => {
+    if (isMinifiedName(asset.logicalPath)) return undefined
+    if (options.js !== false && JS.test(asset.logicalPath)) return { kind: 'js', engine: options.js }
+    if (options.css !== false && CSS.test(asset.logicalPath)) return { kind: 'css', engine: options.css }
+    return undefined
+  }
+  const shippedMinOf = (asset: Asset, context: StepContext): string | undefined => {
+    if (!options.useExistingMin) return undefined
+    const sibling = minifiedSibling(asset.logicalPath)
+    return sibling !== asset.logicalPath && context.has(sibling) ? sibling : undefined
+  }
+
+  return {
+    name: 'minify',
+    phase: 'output',
+    signature: JSON.stringify(signature),
+    applies: (asset) => engineOf(asset) !== undefined,
+    dependencies: (asset, context) => {
+      const sibling = shippedMinOf(asset, context)
+      return sibling === undefined ? [] : [sibling]
+    },
+    servedMarker: () => 'cmin',
+    async run(asset, context) {
+      const engine = engineOf(asset)!
+      const original = asset.contents!
+      const sibling = shippedMinOf(asset, context)
+      const shipped = sibling === undefined ? undefined : context.fingerprintedContentsOf(sibling)
+      if (shipped !== undefined) {
+        // The shipped .min file, with its own references already rewritten, stands in for our minifier.
+        asset.served = { path: asset.plannedServed ?? fingerprintedName(asset.logicalPath, context.fingerprint(shipped), { marker: 'cmin' }), contents: shipped }
+        return
+      }
+      const source = basename(asset.fingerprinted!)
+      const key = cacheKey({ task: 'minify', signature, engine, source }, original)
+      let parts = await options.cache.get(key)
+      if (parts === undefined) {
+        try {
+          parts = await minify(engine, Buffer.from(original).toString('utf8'), asset, source)
+        } catch (error) {
+          if (!isConvoyError(error)) throw error
+          context.warn({ message: `not minified, served as it is: ${error.message.replace(/^@convoy\/minify: /, '')}`, file: asset.sourceFile, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) })
+          if (asset.plannedServed !== undefined) asset.served = { path: asset.plannedServed, contents: original }
+          return
+        }
+        await options.cache.set(key, parts)
+      } else {
+        context.cacheHit()
+      }
+      const [code, map] = parts as [Uint8Array, Uint8Array?]
+      const path = asset.plannedServed ?? fingerprintedName(asset.logicalPath, context.fingerprint(code), { marker: 'cmin' })
+      // An empty file minifies to nothing, and a map of nothing helps nobody.
+      if (map === undefined || code.byteLength === 0) {
+        asset.served = { path, contents: code }
+        return
+      }
+      const mapPath = `${path}.map`
+      const withComment = Buffer.concat([code, Buffer.from(`\n//# sourceMappingURL=${encodeURIComponent(basename(mapPath))}\n`)])
+      const mapJson = JSON.parse(Buffer.from(map).toString('utf8')) as Record<string, unknown>
+      mapJson.file = basename(path)
+      asset.served = { path, contents: withComment }
+      asset.map = { path: mapPath, contents: Buffer.from(JSON.stringify(mapJson)) }
+    },
+  }
+
+  /** Runs the engine; JS comes back without its sourceMappingURL line, which depends on the name. */
+  async function minify(engine: NonNullable<ReturnType<typeof engineOf>>, code: string, asset: Asset, source: string): Promise<Uint8Array[]> {
+    if (engine.kind === 'css') {
+      const result = await options.runner.run({ kind: 'minify-css', code, options: { filename: asset.logicalPath, engine: engine.engine } })
+      if (result.kind !== 'minified') throw new Error('unexpected task result')
+      return [Buffer.from(result.code)]
+    }
+    const result = await options.runner.run({
+      kind: 'minify-js',
+      code,
+      options: { filename: asset.logicalPath, engine: engine.engine, sourceMap: { source, url: MAP_PLACEHOLDER } },
+    })
+    if (result.kind !== 'minified' || result.map === undefined) throw new Error('unexpected task result')
+    const comment = result.code.lastIndexOf('//# sourceMappingURL=')
+    const body = (comment === -1 ? result.code : result.code.slice(0, comment)).trimEnd()
+    return [Buffer.from(body), Buffer.from(result.map)]
+  }
+}

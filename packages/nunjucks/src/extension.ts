@@ -1,0 +1,286 @@
+import { ConvoyError } from '@convoy/errors'
+import nunjucks from 'nunjucks'
+import { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'
+import type {
+  NunjucksLexer,
+  NunjucksNode,
+  NunjucksNodeList,
+  NunjucksNodes,
+  NunjucksParser,
+  NunjucksToken,
+} from './nunjucks-api.js'
+
+/** The two kinds of carpool bundle. */
+export type CarpoolKind = 'css' | 'js'
+
+/** Per-lookup options the tags pass to the runtime. */
+export interface ConvoyLookupOptions {
+  /** The request's `Accept-Encoding` header, so the runtime can link a `.gz` variant when `gzipInTemplate` is on. */
+  acceptEncoding?: string
+}
+
+/**
+ * What the tags need from Convoy's runtime: any object returned by `createConvoy()` from `@convoy/core`.
+ * Declared here, structurally, so this package has no build-time dependency on the runtime.
+ */
+export interface ConvoyRenderer {
+  /** The served URL of a logical path; throws `ERR_CONVOY_MISSING_ASSET` for an unknown one. */
+  url(logicalPath: string, options?: ConvoyLookupOptions): string
+  /** Ready-to-insert, already escaped HTML for a carpool bundle (or its members' tags). Synchronous. */
+  carpool(kind: CarpoolKind, paths: readonly string[], options?: ConvoyLookupOptions): string
+}
+
+export interface ConvoyExtensionOptions {
+  /**
+   * Finds the request's `Accept-Encoding` for one render. Return `undefined` for none.
+   * Default: {@link acceptEncodingFromContext} (an `acceptEncoding` variable, else `req.headers`, else `request.headers`).
+   */
+  getAcceptEncoding?: (context: ConvoyTemplateContext) => string | undefined
+}
+
+export interface AddConvoyExtensionOptions extends ConvoyExtensionOptions {
+  /** The name the extension is registered under. Precompiled templates must use the same name. Default `'convoy'`. */
+  name?: string
+}
+
+/** A Nunjucks extension (`tags` + `parse`) providing `{% convoy %}` and `{% carpool %}`. Register it with `env.addExtension()`. */
+export interface ConvoyExtension {
+  tags: string[]
+  parse(parser: unknown, nodes: unknown, lexer: unknown): unknown
+}
+
+/** The part of a Nunjucks `Environment` that {@link addConvoyExtension} uses. */
+export interface NunjucksEnvironmentLike {
+  addExtension(name: string, extension: ConvoyExtension): unknown
+  hasExtension?(name: string): boolean
+  removeExtension?(name: string): void
+}
+
+const CONVOY_TAG = 'convoy'
+const CARPOOL_TAG = 'carpool'
+const CARPOOL_END_TAG = 'endcarpool'
+// Closing tags of the blocks a carpool may sit in: stopping at them lets a missing
+// {% endcarpool %} be reported as such, instead of as "unknown block tag: endblock".
+const ENCLOSING_TAGS = [
+  'endblock', 'endif', 'elif', 'elseif', 'else', 'endfor', 'endeach', 'endall', 'endmacro', 'endcall',
+  'endfilter', 'endset', 'endswitch', 'case', 'default', 'endraw', 'endverbatim',
+]
+const CONVOY_USAGE = '{% convoy "css/base.css" %} or {% convoy "css/base.css" as base_css %}'
+const CARPOOL_USAGE = '{% carpool css %} one logical path per line {% endcarpool %} (or js)'
+
+/**
+ * Creates the Nunjucks extension behind `{% convoy %}` and `{% carpool %}` for one Convoy runtime.
+ * Lookups happen at render time, so `convoy.reload()` takes effect without recompiling templates.
+ * Prefer {@link addConvoyExtension}, which also registers it.
+ *
+ * @param convoy any object returned by `createConvoy()` from `@convoy/core`.
+ * @example
+ * const env = new nunjucks.Environment(new nunjucks.FileSystemLoader('views'), { autoescape: true })
+ * env.addExtension('convoy', createConvoyExtension(await createConvoy({ manifest: 'static/convoy-manifest.json' })))
+ */
+export function createConvoyExtension(convoy: ConvoyRenderer, options: ConvoyExtensionOptions = {}): ConvoyExtension {
+  assertRenderer(convoy)
+  const getAcceptEncoding = options.getAcceptEncoding ?? acceptEncodingFromContext
+  if (typeof getAcceptEncoding !== 'function') {
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/nunjucks: option getAcceptEncoding must be a function, got ${describeValue(getAcceptEncoding)}`)
+  }
+
+  const lookupOptions = (context: ConvoyTemplateContext): ConvoyLookupOptions | undefined => {
+    const acceptEncoding = getAcceptEncoding(context)
+    return typeof acceptEncoding === 'string' ? { acceptEncoding } : undefined
+  }
+
+  const extension = {
+    tags: [CONVOY_TAG, CARPOOL_TAG],
+
+    parse(parser: unknown, nodes: unknown, lexer: unknown): NunjucksNode {
+      const p = parser as NunjucksParser
+      // Nunjucks only calls parse() with the tag name as the next token.
+      const tag = p.nextToken()!
+      return tag.value === CARPOOL_TAG
+        ? parseCarpoolTag(extension, p, nodes as NunjucksNodes, lexer as NunjucksLexer, tag)
+        : parseConvoyTag(extension, p, nodes as NunjucksNodes, lexer as NunjucksLexer, tag)
+    },
+
+    // Called by compiled templates (see the CallExtension nodes below), once per render.
+    // `line` and `column` are the tag's, 1-based, for errors: nunjucks tracks no position for extension calls.
+    renderUrl(context: ConvoyTemplateContext, line: number, column: number, path: unknown): string {
+      try {
+        const logicalPath = path instanceof nunjucks.runtime.SafeString ? path.toString() : path
+        if (typeof logicalPath !== 'string' || logicalPath === '') {
+          throw new TypeError(`@convoy/nunjucks: {% convoy %} needs a logical path string, got ${describeValue(path)}`)
+        }
+        const options = lookupOptions(context)
+        return options === undefined ? convoy.url(logicalPath) : convoy.url(logicalPath, options)
+      } catch (error) {
+        throw positioned(error, line, column)
+      }
+    },
+
+    renderCarpool(context: ConvoyTemplateContext, line: number, column: number, kind: CarpoolKind, paths: string[]): nunjucks.runtime.SafeString {
+      try {
+        const options = lookupOptions(context)
+        const html = options === undefined ? convoy.carpool(kind, paths) : convoy.carpool(kind, paths, options)
+        // The runtime escapes every value it interpolates; escaping again would break the tags.
+        return new nunjucks.runtime.SafeString(html)
+      } catch (error) {
+        throw positioned(error, line, column)
+      }
+    },
+  }
+  return extension
+}
+
+/**
+ * Registers the `{% convoy %}` and `{% carpool %}` tags on a Nunjucks environment and returns the environment.
+ * Registering again under the same name replaces the previous extension.
+ *
+ * @param convoy any object returned by `createConvoy()` from `@convoy/core`.
+ * @example
+ * const convoy = await createConvoy({ manifest: 'static/convoy-manifest.json', baseUrl: '/static/' })
+ * const env = addConvoyExtension(nunjucks.configure('views', { autoescape: true, express: app }), convoy)
+ */
+export function addConvoyExtension<TEnvironment extends NunjucksEnvironmentLike>(
+  env: TEnvironment,
+  convoy: ConvoyRenderer,
+  options: AddConvoyExtensionOptions = {},
+): TEnvironment {
+  if (typeof (env as Partial<NunjucksEnvironmentLike> | null | undefined)?.addExtension !== 'function') {
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/nunjucks: addConvoyExtension() needs a Nunjucks Environment, got ${describeValue(env)}`)
+  }
+  const { name = 'convoy', ...extensionOptions } = options
+  const extension = createConvoyExtension(convoy, extensionOptions)
+  // nunjucks keeps a list besides its name map: without removing, the old extension would still parse the tags.
+  if (env.hasExtension?.(name) === true) env.removeExtension?.(name)
+  env.addExtension(name, extension)
+  return env
+}
+
+function parseConvoyTag(extension: object, parser: NunjucksParser, nodes: NunjucksNodes, lexer: NunjucksLexer, tag: NunjucksToken): NunjucksNode {
+  const first = parser.peekToken()
+  if (first === null || first.type === lexer.TOKEN_BLOCK_END || (first.type === lexer.TOKEN_SYMBOL && first.value === 'as')) {
+    parser.fail(`{% convoy %} needs a logical path: ${CONVOY_USAGE}`, tag.lineno, tag.colno)
+  }
+  const path = parser.parseExpression()
+  let target: NunjucksToken | undefined
+  if (parser.skipSymbol('as')) {
+    const name = parser.nextToken()
+    if (name === null || name.type !== lexer.TOKEN_SYMBOL) {
+      const at = name ?? tag
+      parser.fail(`{% convoy %} needs a variable name after "as": ${CONVOY_USAGE}`, at.lineno, at.colno)
+    }
+    target = name
+  }
+  expectBlockEnd(parser, lexer, tag, `{% convoy %} takes one logical path and an optional "as name": ${CONVOY_USAGE}`)
+
+  const call = new nodes.CallExtension(extension, 'renderUrl', new nodes.NodeList(tag.lineno, tag.colno, [...position(nodes, tag), path]))
+  if (target === undefined) return call
+  // `{% convoy x as name %}` compiles exactly like `{% set name %}{% convoy x %}{% endset %}`, so the
+  // variable follows Nunjucks' scoping rules for `set`. The captured URL is kept raw: `{{ name }}`
+  // escapes it once, like any other string.
+  call.autoescape = false
+  const set = new nodes.Set(tag.lineno, tag.colno, [new nodes.Symbol(target.lineno, target.colno, target.value)])
+  set.body = new nodes.Capture(tag.lineno, tag.colno, new nodes.NodeList(tag.lineno, tag.colno, [call]))
+  set.value = null
+  return set
+}
+
+function parseCarpoolTag(extension: object, parser: NunjucksParser, nodes: NunjucksNodes, lexer: NunjucksLexer, tag: NunjucksToken): NunjucksNode {
+  const kindToken = parser.nextToken()
+  if (kindToken === null || kindToken.type === lexer.TOKEN_BLOCK_END) {
+    parser.fail(`{% carpool %} needs a kind, css or js: ${CARPOOL_USAGE}`, tag.lineno, tag.colno)
+  }
+  const kind = kindToken.type === lexer.TOKEN_SYMBOL || kindToken.type === lexer.TOKEN_STRING ? kindToken.value : undefined
+  if (kind !== 'css' && kind !== 'js') {
+    parser.fail(`{% carpool %} kind must be css or js, not ${describeToken(kindToken, lexer)}`, kindToken.lineno, kindToken.colno)
+  }
+  expectBlockEnd(parser, lexer, tag, `{% carpool %} takes only a kind, css or js: ${CARPOOL_USAGE}`)
+
+  const body = parser.parseUntilBlocks(CARPOOL_END_TAG, ...ENCLOSING_TAGS)
+  const opened = `{% carpool ${kind} %} opened on line ${tag.lineno + 1}`
+  const close = parser.peekToken()
+  if (close === null) {
+    parser.fail(`${opened} is never closed: add {% endcarpool %} after its paths`, tag.lineno, tag.colno)
+  }
+  if (close.value !== CARPOOL_END_TAG) {
+    parser.fail(`${opened} is not closed: found {% ${close.value} %} before {% endcarpool %}`, close.lineno, close.colno)
+  }
+  parser.advanceAfterBlockEnd()
+
+  const paths = linesOf(bodyText(parser, body))
+  if (paths.length === 0) {
+    parser.fail(`${opened} lists no paths: put one logical path per line before {% endcarpool %}`, tag.lineno, tag.colno)
+  }
+  const literal = (value: string): NunjucksNode => new nodes.Literal(tag.lineno, tag.colno, value)
+  const args = new nodes.NodeList(tag.lineno, tag.colno, [
+    ...position(nodes, tag),
+    literal(kind),
+    new nodes.Array(tag.lineno, tag.colno, paths.map(literal)),
+  ])
+  return new nodes.CallExtension(extension, 'renderCarpool', args)
+}
+
+/** The literal text of a carpool body; comments are already gone, anything dynamic is a template error. */
+function bodyText(parser: NunjucksParser, body: NunjucksNodeList): string {
+  let text = ''
+  for (const node of body.children) {
+    const children = node.typename === 'Output' ? (node as NunjucksNodeList).children : undefined
+    if (children?.every((child) => child.typename === 'TemplateData') !== true) {
+      const found = children === undefined ? 'a {% tag %}' : 'an {{ expression }}'
+      parser.fail(
+        `{% carpool %} holds only logical paths, one per line, and {# comments #}; ${found} is not allowed inside it`,
+        node.lineno,
+        node.colno,
+      )
+    }
+    for (const child of children) text += String((child as unknown as { value: unknown }).value)
+  }
+  return text
+}
+
+/** The tag's 1-based line and column, as literal arguments of the compiled call. */
+function position(nodes: NunjucksNodes, tag: NunjucksToken): NunjucksNode[] {
+  return [new nodes.Literal(tag.lineno, tag.colno, tag.lineno + 1), new nodes.Literal(tag.lineno, tag.colno, tag.colno + 1)]
+}
+
+/**
+ * Wraps a render-time error in a Nunjucks TemplateError carrying the tag's position; Nunjucks then
+ * prefixes the template name and keeps the original error as `cause` (when the environment has `dev: true`).
+ */
+function positioned(error: unknown, line: number, column: number): Error {
+  if (error instanceof nunjucks.lib.TemplateError) return error
+  // The constructor takes the Error itself and builds "Name: message" from it (its typings say string).
+  return new nunjucks.lib.TemplateError(error as string, line, column)
+}
+
+function linesOf(text: string): string[] {
+  return text.split(/\r\n|\r|\n/).map((line) => line.trim()).filter((line) => line !== '')
+}
+
+function expectBlockEnd(parser: NunjucksParser, lexer: NunjucksLexer, tag: NunjucksToken, message: string): void {
+  const next = parser.peekToken()
+  if (next === null) parser.fail(`${message}; the template ends inside the tag`, tag.lineno, tag.colno)
+  if (next.type !== lexer.TOKEN_BLOCK_END) parser.fail(`${message}; unexpected ${describeToken(next, lexer)}`, next.lineno, next.colno)
+  parser.advanceAfterBlockEnd(tag.value)
+}
+
+function describeToken(token: NunjucksToken, lexer: NunjucksLexer): string {
+  return token.type === lexer.TOKEN_STRING ? JSON.stringify(token.value) : `"${token.value}"`
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined || value === null) return String(value)
+  if (value === '') return 'an empty string'
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+}
+
+function assertRenderer(convoy: unknown): asserts convoy is ConvoyRenderer {
+  const candidate = convoy as Partial<ConvoyRenderer> | null | undefined
+  if (typeof candidate?.url !== 'function' || typeof candidate.carpool !== 'function') {
+    throw new ConvoyError(
+      'ERR_CONVOY_CONFIG',
+      `@convoy/nunjucks: expected the object returned by createConvoy() from @convoy/core (with url() and carpool()), got ${describeValue(convoy)}`,
+    )
+  }
+}
