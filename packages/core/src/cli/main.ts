@@ -1,55 +1,85 @@
-import { resolve } from 'node:path'
+import { watch as watchDirectory } from 'node:fs'
+import { relative, resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
-import { collect, type CollectProgress } from '../collect/collect.js'
+import { clean, readManifest } from '../clean.js'
+import { collect, type CollectOptions, type CollectProgress, type CollectReport } from '../collect/collect.js'
 import { createDefaultSteps } from '../collect/default-steps.js'
-import { loadConfig } from '../config.js'
+import type { Warning } from '../collect/asset.js'
+import { loadConfig, type ConvoyConfig } from '../config.js'
 import type { Storage } from '../storage.js'
 import { createDiskCache, NO_CACHE } from '../work/cache.js'
 import { createTaskRunner } from '../work/runner.js'
+import { formatAssetTable, listAssets } from './ls.js'
 import { createProgressBar } from './progress.js'
-import { formatSummary } from './summary.js'
+import { formatBytes, formatSummary } from './summary.js'
 
-/** Where the CLI writes; injectable so tests can capture it. */
+/** Where the CLI reads and writes; injectable so tests can capture it. */
 export interface CliIo {
   readonly cwd: string
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean }
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean }
+  /** Resolves when a long-running command (`collect --watch`) should stop. Default: SIGINT or SIGTERM. */
+  readonly stopSignal?: Promise<void>
 }
 
 const USAGE = `Usage: convoy <command> [options]
 
 Commands:
-  collect   fingerprint, rewrite, minify and precompress the sources into the storage, then write the manifest
+  collect [options]             fingerprint, rewrite, minify and precompress the sources into the storage, then write the manifest
+  ls [PATTERN] [--json]         list the manifest: logical path, served file, sizes, integrity (PATTERN: a glob or a substring)
+  clean [--keep N] [--age S]    delete outputs no recent manifest version names (default: keep 2 versions, age 3600 s)
+
+Where the storage is (every command):
+  --config FILE     config file (default: convoy.config.{ts,mts,js,mjs,json} in the working directory)
+  --out DIR         output directory (default: config "out" or "storage")
 
 Options of collect:
-  --config FILE     config file (default: convoy.config.{ts,mts,js,mjs,json} in the working directory)
   --source DIR      a source directory; repeat for several, the first wins (default: config "sources")
-  --out DIR         output directory (default: config "out" or "storage")
   --base-url URL    public URL prefix of the outputs (default: config "baseUrl" or /static/)
   --no-minify       do not minify JS and CSS
   --no-compress     do not write .gz and .br siblings
   --strict          treat warnings (missing references, minify errors) as errors
   --dry-run         do all the work, write nothing
+  --watch           after collecting, collect again whenever a source changes
   --json            print one machine-readable report instead of the table
   --quiet           print only warnings and errors
+
+Options of clean:
+  --keep N          manifest versions whose files are kept, the current one included (default 2)
+  --age SECONDS     only delete files superseded at least this long ago (default 3600)
+  --dry-run         list what would be deleted and how many bytes
+  --json            machine-readable report
+
   -h, --help        show this help
   -v, --version     show the version
 
 Exit codes: 0 success, 1 processing errors (nothing published), 2 usage or config errors.`
 
-const COLLECT_OPTIONS = {
+const STORAGE_OPTIONS = {
   config: { type: 'string' },
-  source: { type: 'string', multiple: true },
   out: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options']
+
+const COLLECT_OPTIONS = {
+  ...STORAGE_OPTIONS,
+  source: { type: 'string', multiple: true },
   'base-url': { type: 'string' },
   'no-minify': { type: 'boolean' },
   'no-compress': { type: 'boolean' },
   strict: { type: 'boolean' },
   'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
+  watch: { type: 'boolean' },
   quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options']
+
+const CLEAN_OPTIONS = {
+  ...STORAGE_OPTIONS,
+  keep: { type: 'string' },
+  age: { type: 'string' },
+  'dry-run': { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options']
 
 /** Exit code for an error: 2 for usage and configuration mistakes, 1 for everything found while processing. */
@@ -71,6 +101,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 0
     }
     if (command === 'collect') return await runCollect(rest, io)
+    if (command === 'ls') return await runLs(rest, io)
+    if (command === 'clean') return await runClean(rest, io)
     throw new ConvoyError('ERR_CONVOY_USAGE', `unknown command "${command}" (run convoy --help)`)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
@@ -80,78 +112,158 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 }
 
 async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(args)
-  if (flags.help === true) {
-    io.stdout.write(`${USAGE}\n`)
-    return 0
-  }
-  const { config, directory } = await loadConfig({ cwd: io.cwd, file: flags.config })
+  const { values: flags } = parseFlags(args, COLLECT_OPTIONS, false)
+  if (flags.help === true) return help(io)
+  const { config, directory, storage } = await openStorage(flags, io)
   const sources = flags.source !== undefined ? flags.source.map((source) => resolve(io.cwd, source)) : (config.sources ?? []).map((source) => resolve(directory, source))
   if (sources.length === 0) {
     throw new ConvoyError('ERR_CONVOY_USAGE', 'no source directory: pass --source DIR or set "sources" in convoy.config')
   }
-  const storage = await resolveStorage(flags.out !== undefined ? resolve(io.cwd, flags.out) : config.out === undefined ? undefined : resolve(directory, config.out), config.storage, flags['base-url'] ?? config.baseUrl)
   const json = flags.json === true
   const quiet = flags.quiet === true
-  const progress = !json && !quiet && io.stderr.isTTY === true ? createProgressBar(io.stderr) : undefined
-  const strict = flags.strict === true || config.strict === true
   const baseUrl = flags['base-url'] ?? config.baseUrl ?? '/static/'
   const cacheDir = config.cacheDir === undefined ? resolve(directory, 'node_modules/.cache/convoy') : config.cacheDir === false ? undefined : resolve(directory, config.cacheDir)
   const runner = createTaskRunner()
-  let report
-  try {
-    report = await collect({
-      sources,
-      storage,
+  const options: CollectOptions = {
+    sources,
+    storage,
+    baseUrl,
+    ignore: config.ignore ?? [],
+    ...(config.hash === undefined ? {} : { hash: config.hash }),
+    steps: createDefaultSteps({
+      minify: flags['no-minify'] === true ? false : (config.minify ?? true),
+      compress: flags['no-compress'] === true ? false : (config.compress ?? true),
+      useExistingMin: config.useExistingMin ?? true,
+      rewriteJsModules: config.rewriteJsModules ?? false,
       baseUrl,
-      ignore: config.ignore ?? [],
-      ...(config.hash === undefined ? {} : { hash: config.hash }),
-      steps: createDefaultSteps({
-        minify: flags['no-minify'] === true ? false : (config.minify ?? true),
-        compress: flags['no-compress'] === true ? false : (config.compress ?? true),
-        useExistingMin: config.useExistingMin ?? true,
-        rewriteJsModules: config.rewriteJsModules ?? false,
-        baseUrl,
-        runner,
-        cache: cacheDir === undefined ? NO_CACHE : createDiskCache(cacheDir),
-      }),
-      strict,
-      dryRun: flags['dry-run'] === true,
-      ...(progress === undefined ? {} : { onProgress: (event: CollectProgress) => progress.update(event) }),
-    })
+      runner,
+      cache: cacheDir === undefined ? NO_CACHE : createDiskCache(cacheDir),
+    }),
+    strict: flags.strict === true || config.strict === true,
+    dryRun: flags['dry-run'] === true,
+  }
+  try {
+    const progress = !json && !quiet && io.stderr.isTTY === true ? createProgressBar(io.stderr) : undefined
+    let report: CollectReport
+    try {
+      report = await collect({ ...options, ...(progress === undefined ? {} : { onProgress: (event: CollectProgress) => progress.update(event) }) })
+    } finally {
+      progress?.stop()
+    }
+    if (json) io.stdout.write(`${JSON.stringify({ ok: true, ...report }, null, 2)}\n`)
+    else {
+      writeWarnings(report.warnings, io)
+      if (!quiet) io.stdout.write(formatSummary(report, storage.name))
+    }
+    if (flags.watch === true) await watchSources(options, io)
+    return 0
   } finally {
-    progress?.stop()
     await runner.close()
   }
-  if (json) {
-    io.stdout.write(`${JSON.stringify({ ok: true, ...report }, null, 2)}\n`)
-    return 0
+}
+
+/**
+ * `collect --watch`: every change to a source (debounced) runs collect again. Thanks to the cache, only changed files
+ * and the files that reference them do any work. One line per rebuild; errors are printed and watching goes on.
+ */
+async function watchSources(options: CollectOptions, io: CliIo): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  let again = false
+  const rebuild = (): void => {
+    if (again) return
+    again = true
+    running = running.then(async () => {
+      again = false
+      try {
+        const report = await collect(options)
+        writeWarnings(report.warnings, io)
+        io.stdout.write(`convoy: rebuilt in ${report.seconds.toFixed(2)} s: ${report.written} object${report.written === 1 ? '' : 's'} written, manifest ${report.manifest.id}${report.manifest.written ? '' : ' (unchanged)'}\n`)
+      } catch (error) {
+        io.stderr.write(`convoy: rebuild failed (the previous manifest stays in force): ${error instanceof Error ? error.message.replace(/^@convoy\/core: /, '') : String(error)}\n`)
+      }
+    })
   }
-  for (const warning of report.warnings) io.stderr.write(`convoy: warning: ${formatWarning(warning)}\n`)
-  if (!quiet) io.stdout.write(formatSummary(report, storage.name))
+  const watchers = options.sources.map((source) =>
+    watchDirectory(source, { recursive: true }, () => {
+      clearTimeout(timer)
+      timer = setTimeout(rebuild, 100)
+    }),
+  )
+  io.stdout.write(`convoy: watching ${options.sources.map((source) => relative(io.cwd, source) || '.').join(', ')} (Ctrl-C to stop)\n`)
+  await (io.stopSignal ?? new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop())
+    process.once('SIGTERM', () => resolveStop())
+  }))
+  clearTimeout(timer)
+  for (const watcher of watchers) watcher.close()
+  await running
+}
+
+async function runLs(args: readonly string[], io: CliIo): Promise<number> {
+  const { values: flags, positionals } = parseFlags(args, STORAGE_OPTIONS, true)
+  if (flags.help === true) return help(io)
+  if (positionals.length > 1) throw new ConvoyError('ERR_CONVOY_USAGE', 'convoy ls takes at most one PATTERN')
+  const { storage } = await openStorage(flags, io)
+  const assets = listAssets(await readManifest(storage), positionals[0])
+  io.stdout.write(flags.json === true ? `${JSON.stringify(assets, null, 2)}\n` : formatAssetTable(assets))
   return 0
 }
 
-function parseFlags(args: readonly string[]): ReturnType<typeof parseArgs<{ options: typeof COLLECT_OPTIONS; allowPositionals: false; args: string[] }>>['values'] {
+async function runClean(args: readonly string[], io: CliIo): Promise<number> {
+  const { values: flags } = parseFlags(args, CLEAN_OPTIONS, false)
+  if (flags.help === true) return help(io)
+  const { storage } = await openStorage(flags, io)
+  const number = (value: string | undefined, name: string): number | undefined => {
+    if (value === undefined) return undefined
+    if (!/^\d+$/.test(value)) throw new ConvoyError('ERR_CONVOY_USAGE', `--${name} takes a whole number, got "${value}"`)
+    return Number(value)
+  }
+  const keep = number(flags.keep, 'keep')
+  const age = number(flags.age, 'age')
+  const report = await clean({ storage, ...(keep === undefined ? {} : { keep }), ...(age === undefined ? {} : { age }), dryRun: flags['dry-run'] === true })
+  if (flags.json === true) {
+    io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
+    return 0
+  }
+  const verb = report.dryRun ? 'would delete' : 'deleted'
+  for (const object of report.deleted) io.stdout.write(`  ${verb} ${object.path} (${formatBytes(object.size)})\n`)
+  io.stdout.write(`convoy clean: ${verb} ${report.deleted.length} object${report.deleted.length === 1 ? '' : 's'} (${formatBytes(report.bytes)}), kept ${report.kept}\n`)
+  return 0
+}
+
+function parseFlags<Options extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: Options, allowPositionals: boolean): ReturnType<typeof parseArgs<{ options: Options; allowPositionals: boolean; args: string[] }>> {
   try {
-    return parseArgs({ args: [...args], options: COLLECT_OPTIONS, allowPositionals: false, strict: true }).values
+    return parseArgs({ args: [...args], options, allowPositionals, strict: true })
   } catch (error) {
-    throw new ConvoyError('ERR_CONVOY_USAGE', `${(error as Error).message} (run convoy collect --help)`, { cause: error })
+    throw new ConvoyError('ERR_CONVOY_USAGE', `${(error as Error).message} (run convoy --help)`, { cause: error })
   }
 }
 
-async function resolveStorage(out: string | undefined, configured: Storage | undefined, baseUrl: string | undefined): Promise<Storage> {
+/** The config and the storage every command works on: `--out` first, then config `out`, then config `storage`. */
+async function openStorage(flags: { config?: string | undefined; out?: string | undefined; 'base-url'?: string | undefined }, io: CliIo): Promise<{ config: ConvoyConfig; directory: string; storage: Storage }> {
+  const { config, directory } = await loadConfig({ cwd: io.cwd, file: flags.config })
+  const out = flags.out !== undefined ? resolve(io.cwd, flags.out) : config.out === undefined ? undefined : resolve(directory, config.out)
+  const baseUrl = flags['base-url'] ?? config.baseUrl
   if (out !== undefined) {
     const { createFsStorage } = await import('@convoy/storage-fs')
-    return createFsStorage({ root: out, ...(baseUrl === undefined ? {} : { baseUrl }) })
+    return { config, directory, storage: createFsStorage({ root: out, ...(baseUrl === undefined ? {} : { baseUrl }) }) }
   }
-  if (configured !== undefined) return configured
+  if (config.storage !== undefined) return { config, directory, storage: config.storage }
   throw new ConvoyError('ERR_CONVOY_USAGE', 'no output: pass --out DIR or set "out" or "storage" in convoy.config')
 }
 
-function formatWarning(warning: { step: string; message: string; file?: string; line?: number; column?: number }): string {
-  const where = warning.file === undefined ? '' : `${warning.file}${warning.line === undefined ? '' : `:${warning.line}${warning.column === undefined ? '' : `:${warning.column}`}`}: `
-  return `${where}${warning.message} [${warning.step}]`
+function writeWarnings(warnings: readonly Warning[], io: CliIo): void {
+  for (const warning of warnings) {
+    const file = warning.file === undefined ? undefined : relative(io.cwd, warning.file).startsWith('..') ? warning.file : relative(io.cwd, warning.file)
+    const where = file === undefined ? '' : `${file}${warning.line === undefined ? '' : `:${warning.line}${warning.column === undefined ? '' : `:${warning.column}`}`}: `
+    io.stderr.write(`convoy: warning: ${where}${warning.message} [${warning.step}]\n`)
+  }
+}
+
+function help(io: CliIo): number {
+  io.stdout.write(`${USAGE}\n`)
+  return 0
 }
 
 async function version(): Promise<string> {

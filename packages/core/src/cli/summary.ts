@@ -5,9 +5,9 @@ export function formatSummary(report: CollectReport, storageName: string): strin
   const header = ['kind', 'files', 'original', 'served', 'gzip', 'brotli']
   const rows = Object.entries(report.kinds)
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([kind, k]) => [kind, String(k.files), bytes(k.original), bytes(k.served), bytes(k.gzip), bytes(k.br)])
+    .map(([kind, k]) => [kind, String(k.files), formatBytes(k.original), formatBytes(k.served), formatBytes(k.gzip), formatBytes(k.br)])
   const total = report.bytes
-  rows.push(['total', String(report.files), bytes(total.original), bytes(total.served), bytes(total.gzip), bytes(total.br)])
+  rows.push(['total', String(report.files), formatBytes(total.original), formatBytes(total.served), formatBytes(total.gzip), formatBytes(total.br)])
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)))
   const line = (cells: readonly string[]): string => `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`
   const rule = `  ${widths.map((width) => '─'.repeat(width)).join('  ')}`
@@ -25,7 +25,8 @@ export function formatSummary(report: CollectReport, storageName: string): strin
   ].join('\n')
 }
 
-function bytes(count: number): string {
+/** `1.2 kB`, `3.4 MB`: sizes for people. */
+export function formatBytes(count: number): string {
   if (count < 1024) return `${count} B`
   if (count < 1024 * 1024) return `${(count / 1024).toFixed(1)} kB`
   return `${(count / 1024 / 1024).toFixed(1)} MB`

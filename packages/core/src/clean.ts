@@ -1,0 +1,94 @@
+import { ConvoyError } from '@convoy/errors'
+import { MANIFEST_FILE, parseManifest, pathsNamedByNewest, supersededSince, type Manifest } from '@convoy/manifest'
+import type { Storage } from './storage.js'
+
+export interface CleanOptions {
+  readonly storage: Storage
+  /** How many manifest versions (the current one included) keep their files. Default 2. */
+  readonly keep?: number
+  /** Only delete files superseded at least this many seconds ago. Default 3600. */
+  readonly age?: number
+  /** List what would be deleted; delete nothing. */
+  readonly dryRun?: boolean
+  /** Clock (tests). */
+  readonly now?: () => Date
+}
+
+export interface CleanReport {
+  /** Deleted (or, in a dry run, to be deleted) objects, sorted by path. */
+  readonly deleted: readonly { readonly path: string; readonly size: number }[]
+  readonly bytes: number
+  /** Objects kept because a recent manifest version names them or they are too recent. */
+  readonly kept: number
+  readonly dryRun: boolean
+}
+
+/** Carpool bundles built at request time sit under this folder, each with a `<bundle>.json` naming its members. */
+const CARPOOL_PREFIX = 'CARPOOL/'
+
+/**
+ * Deletes outputs that none of the newest `keep` manifest versions names AND that were superseded more than `age`
+ * seconds ago (both rules, as Rails Propshaft does: an old version stays available for `age` after a deploy no matter
+ * how many deploys followed). Never deletes the manifest, a file the current manifest names, or a request-time carpool
+ * bundle whose members are all kept. Objects no manifest version knows (left by a failed run, or older than the
+ * manifest's history) count as superseded when they were last written.
+ *
+ * Safe to interrupt: it only deletes files no kept version names, and never rewrites the manifest.
+ */
+export async function clean(options: CleanOptions): Promise<CleanReport> {
+  const keepVersions = options.keep ?? 2
+  const ageSeconds = options.age ?? 3600
+  if (!Number.isInteger(keepVersions) || keepVersions < 1) throw new ConvoyError('ERR_CONVOY_USAGE', `@convoy/core: --keep must be a whole number of at least 1, got ${String(keepVersions)}`)
+  if (!Number.isFinite(ageSeconds) || ageSeconds < 0) throw new ConvoyError('ERR_CONVOY_USAGE', `@convoy/core: --age must be a number of seconds, at least 0, got ${String(ageSeconds)}`)
+  const storage = options.storage
+  const manifest = await readManifest(storage)
+  const keep = pathsNamedByNewest(manifest, keepVersions)
+  keep.add(MANIFEST_FILE)
+  const superseded = supersededSince(manifest)
+  const cutoff = (options.now ?? (() => new Date()))().getTime() - ageSeconds * 1000
+
+  const objects = new Map<string, { size: number; lastModified: Date | undefined }>()
+  for await (const entry of storage.list()) objects.set(entry.path, { size: entry.size, lastModified: entry.lastModified })
+
+  // Request-time bundles: kept with their siblings while every member is kept.
+  for (const [path] of objects) {
+    if (!path.startsWith(CARPOOL_PREFIX) || !path.endsWith('.json')) continue
+    const members = await carpoolMembers(storage, path)
+    if (members === undefined || !members.every((member) => keep.has(member))) continue
+    const bundle = path.slice(0, -'.json'.length)
+    for (const kept of [path, bundle, `${bundle}.gz`, `${bundle}.br`]) keep.add(kept)
+  }
+
+  const deleted: { path: string; size: number }[] = []
+  let kept = 0
+  for (const [path, object] of [...objects].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const since = superseded.get(path) ?? object.lastModified
+    // Without any time to go by, an unknown object is kept: deleting what might still be served is the one thing clean must never do.
+    if (keep.has(path) || since === undefined || since.getTime() > cutoff) {
+      kept += 1
+      continue
+    }
+    deleted.push({ path, size: object.size })
+  }
+  if (options.dryRun !== true) {
+    for (const { path } of deleted) await storage.delete(path)
+  }
+  return { deleted, bytes: deleted.reduce((sum, object) => sum + object.size, 0), kept, dryRun: options.dryRun === true }
+}
+
+/** The manifest at the storage root; a storage without one is an error for `clean` and `ls`. */
+export async function readManifest(storage: Storage): Promise<Manifest> {
+  const bytes = await storage.read(MANIFEST_FILE)
+  if (bytes === null) throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/core: no ${MANIFEST_FILE} in ${storage.name}: run convoy collect first`)
+  return parseManifest(Buffer.from(bytes).toString('utf8'), `${storage.name}/${MANIFEST_FILE}`)
+}
+
+async function carpoolMembers(storage: Storage, path: string): Promise<string[] | undefined> {
+  try {
+    const bytes = await storage.read(path)
+    const parsed = bytes === null ? undefined : (JSON.parse(Buffer.from(bytes).toString('utf8')) as { members?: unknown })
+    return Array.isArray(parsed?.members) && parsed.members.every((member) => typeof member === 'string') ? parsed.members : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,409 @@
+import {
+  carpoolName,
+  createCarpoolBuilder,
+  createCarpoolHtml,
+  isCarpoolKind,
+  type CarpoolBuilder,
+  type CarpoolBuilderOptions,
+  type CarpoolHtmlOptions,
+  type CarpoolKind,
+  type CarpoolRequest,
+  type CarpoolTag,
+} from '@convoy/carpool'
+import { ConvoyError } from '@convoy/errors'
+import { createImportMap, type ImportMap, type Manifest, type ManifestCarpool } from '@convoy/manifest'
+import type { Storage } from '../storage.js'
+import { acceptsGzip } from './accept-encoding.js'
+import { resolveManifestSource, type ManifestInput, type ManifestSource } from './manifest-source.js'
+
+/** How carpools are rendered and built at request time. */
+export interface ConvoyCarpoolOptions extends CarpoolHtmlOptions {
+  /**
+   * `.gz`/`.br` siblings of request-time bundles (`@convoy/gzip` options), or `false` for none. Default: gzip 9 and
+   * brotli 11, as `collect` does; compression runs on libuv's thread pool, once per bundle, never in a request.
+   */
+  readonly compress?: CarpoolBuilderOptions['compress']
+  /** After a failed request-time build, how long to wait before trying again, in milliseconds. Default `60000`. */
+  readonly retryAfterMs?: number
+}
+
+/** Options of {@link createConvoy}. */
+export interface CreateConvoyOptions {
+  /**
+   * The manifest: a path to `convoy-manifest.json` (or to its folder), a `file:` URL, a `Storage` holding it at its
+   * root, or a manifest object. Required, except in debug mode without `duringDebug`, where it is not read.
+   */
+  readonly manifest?: ManifestInput
+  /**
+   * Where request-time carpool bundles are read and written. Default: the manifest's folder on the local disk
+   * (manifest given as a path or URL), or the `Storage` the manifest came from. With a manifest object and no
+   * `storage`, bundles are not built at request time (only those built by `collect` are used).
+   */
+  readonly storage?: Storage
+  /** URL prefix of the stored files. Default: the manifest's `baseUrl`, else `/static/`. A missing final `/` is added. */
+  readonly baseUrl?: string
+  /**
+   * Link the `.gz` sibling when the request accepts gzip (`acceptEncoding` given to `url()`/`carpool()`), for
+   * storages that cannot negotiate, like S3. The page's response must then carry `Vary: Accept-Encoding`. Default `false`.
+   */
+  readonly gzipInTemplate?: boolean
+  /** Development mode: link the original files (`baseUrl + logicalPath`), no `collect` needed. Default `false`. */
+  readonly debug?: boolean
+  /** In debug mode, link the processed files as in production (needs a manifest). Default `false`. */
+  readonly duringDebug?: boolean
+  /** Build bundles from the original files instead of the processed (minified) ones. Default `false`. */
+  readonly combineOriginals?: boolean
+  /** Build missing bundles in the background when a page first renders them. Default `true`. */
+  readonly combineDuringRequest?: boolean
+  /** In debug mode, render bundles too; requires `duringDebug`. Default `false`. */
+  readonly combineDuringDebug?: boolean
+  /** Carpool tags, comments, integrity and request-time compression. */
+  readonly carpool?: ConvoyCarpoolOptions
+  /** Receives warnings (a bundle that cannot be built). Default: `console.warn`, once per message. */
+  readonly onWarning?: (message: string) => void
+}
+
+/** Per-request options of `url()` and `carpool()`. */
+export interface ConvoyUrlOptions {
+  /** The request's `Accept-Encoding` header; used only with `gzipInTemplate`. */
+  readonly acceptEncoding?: string | undefined
+}
+
+/** The request-time half of Convoy: logical paths to URLs, integrity, carpool HTML and import maps. */
+export interface Convoy {
+  /**
+   * The URL of a logical path: the served (fingerprinted, minified) file, or its `.gz` sibling with `gzipInTemplate`
+   * when `acceptEncoding` allows gzip. One in-memory lookup.
+   *
+   * @throws {ConvoyError} `ERR_CONVOY_MISSING_ASSET` when the manifest does not know the path (not in debug mode).
+   */
+  url(logicalPath: string, options?: ConvoyUrlOptions): string
+  /**
+   * The SRI integrity (`sha384-…`) of the served file; `''` in debug mode without `duringDebug` (originals change
+   * while you work, and an empty `integrity` attribute checks nothing).
+   *
+   * @throws {ConvoyError} `ERR_CONVOY_MISSING_ASSET` as {@link url}.
+   */
+  integrity(logicalPath: string): string
+  /**
+   * The HTML of a carpool, synchronously: the bundle's tag when the bundle exists, else one tag per member while
+   * the bundle is built in the background (never waited for). Start and end comments around the tags.
+   *
+   * @throws {ConvoyError} `ERR_CONVOY_MISSING_ASSET` for a member the manifest does not know.
+   */
+  carpool(kind: CarpoolKind, logicalPaths: readonly string[], options?: ConvoyUrlOptions): string
+  /**
+   * Builds (or finds in storage) a bundle now, and resolves with its URL; later `carpool()` calls render it. With a
+   * single member, resolves with that member's URL.
+   *
+   * @throws {ConvoyError} `ERR_CONVOY_CARPOOL` when the bundle cannot be built (or there is no manifest or storage).
+   */
+  prepareCarpool(kind: CarpoolKind, logicalPaths: readonly string[]): Promise<string>
+  /** A browser import map for the ES modules of the manifest (`@convoy/manifest`'s `createImportMap`); frozen. */
+  importMap(): ImportMap
+  /** Reads the manifest again; lookups switch to it all at once. On failure the current manifest stays. */
+  reload(): Promise<void>
+  /** The manifest in use; `undefined` in debug mode without `duringDebug`. */
+  readonly manifest: Manifest | undefined
+  /** The URL prefix in use, ending in `/`. */
+  readonly baseUrl: string
+}
+
+interface Asset {
+  readonly logicalPath: string
+  readonly served: string
+  readonly sourceHash: string
+  readonly url: string
+  readonly gzipUrl: string | undefined
+  readonly integrity: string
+}
+
+/** A bundle that can be linked. */
+interface ReadyBundle {
+  readonly path: string
+  readonly integrity: string | undefined
+  readonly gzip: string | undefined
+}
+
+interface Plan {
+  readonly kind: CarpoolKind
+  readonly logicalPaths: readonly string[]
+  /** What to build; `undefined` when there is nothing to bundle (one member, or no manifest). */
+  readonly request: CarpoolRequest | undefined
+  /** The URL of the one member, when there is only one. */
+  readonly single: string | undefined
+  readonly memberHtml: string
+  readonly memberHtmlGzip: string
+  bundleUrl: string | undefined
+  bundleHtml: string | undefined
+  bundleHtmlGzip: string | undefined
+}
+
+/** Everything derived from one manifest version; replaced as a whole by `reload()`. */
+interface State {
+  readonly manifest: Manifest | undefined
+  readonly baseUrl: string
+  readonly assets: Map<string, Asset>
+  /** Bundles built by `collect`, by storage path. */
+  readonly bundles: Map<string, ManifestCarpool>
+  readonly plans: Map<string, Plan>
+  readonly originalUrls: Map<string, string>
+  importMap: ImportMap | undefined
+}
+
+const EMPTY_IMPORT_MAP: ImportMap = Object.freeze({ imports: Object.freeze({}), integrity: Object.freeze({}) })
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/')
+}
+
+function withSlash(baseUrl: string): string {
+  return baseUrl === '' || baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`
+}
+
+function warnOncePerMessage(): (message: string) => void {
+  const seen = new Set<string>()
+  return (message) => {
+    if (seen.has(message)) return
+    seen.add(message)
+    console.warn(message)
+  }
+}
+
+/**
+ * The runtime resolver. Loads the manifest once (reload with `reload()`) and answers from memory: `url()` is one
+ * `Map` lookup of a precomputed URL string.
+ *
+ * @throws {ConvoyError} `ERR_CONVOY_MANIFEST` when the manifest is missing or invalid; `ERR_CONVOY_CONFIG` for
+ * impossible options (no manifest outside debug mode, `combineDuringDebug` without `duringDebug`).
+ * @example
+ * import { createConvoy } from '@convoy/core'
+ *
+ * const convoy = await createConvoy({ manifest: 'public/static/convoy-manifest.json', gzipInTemplate: true })
+ * convoy.url('css/base.css')                                // '/static/css/base.25b23dfca187.cmin.css'
+ * convoy.url('css/base.css', { acceptEncoding: 'gzip, br' }) // '/static/css/base.25b23dfca187.cmin.css.gz'
+ * convoy.carpool('js', ['js/a.js', 'js/b.js'])              // '<!-- carpool js: 2 files -->\n<script …'
+ */
+export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy> {
+  const {
+    debug = false,
+    duringDebug = false,
+    gzipInTemplate = false,
+    combineOriginals = false,
+    combineDuringRequest = true,
+    combineDuringDebug = false,
+    carpool: carpoolOptions = {},
+  } = options
+  if (debug && combineDuringDebug && !duringDebug) {
+    throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/core: combineDuringDebug needs duringDebug: without it, debug mode links the original files, which are not bundled')
+  }
+  // Debug without duringDebug: originals only, no manifest needed.
+  const originals = debug && !duringDebug
+  // Whether bundles are rendered at all.
+  const combine = !debug || combineDuringDebug
+  if (!originals && options.manifest === undefined) {
+    throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/core: createConvoy() needs a manifest (only debug mode without duringDebug runs without one)')
+  }
+  const source: ManifestSource | undefined = originals || options.manifest === undefined ? undefined : await resolveManifestSource(options.manifest)
+  const storage = options.storage ?? source?.storage
+  const warn = options.onWarning ?? warnOncePerMessage()
+  const html = createCarpoolHtml(carpoolOptions)
+  const builder: CarpoolBuilder | undefined =
+    storage === undefined || originals
+      ? undefined
+      : createCarpoolBuilder({
+          storage,
+          integrity: carpoolOptions.integrity ?? false,
+          onWarning: (message) => warn(message),
+          ...(carpoolOptions.compress === undefined ? {} : { compress: carpoolOptions.compress }),
+          ...(carpoolOptions.retryAfterMs === undefined ? {} : { retryAfterMs: carpoolOptions.retryAfterMs }),
+        })
+  let warnedNoStorage = false
+
+  const load = async (): Promise<State> => {
+    const empty = { plans: new Map<string, Plan>(), originalUrls: new Map<string, string>(), importMap: undefined }
+    if (source === undefined) {
+      return { ...empty, manifest: undefined, baseUrl: withSlash(options.baseUrl ?? '/static/'), assets: new Map(), bundles: new Map() }
+    }
+    const manifest = await source.load()
+    const baseUrl = withSlash(options.baseUrl ?? manifest.baseUrl)
+    const assets = new Map<string, Asset>()
+    for (const [logicalPath, entry] of Object.entries(manifest.files)) {
+      const gzip = entry.encodings?.gzip
+      assets.set(logicalPath, {
+        logicalPath,
+        served: entry.served,
+        sourceHash: entry.sourceHash,
+        url: baseUrl + encodePath(entry.served),
+        gzipUrl: gzip === undefined ? undefined : baseUrl + encodePath(gzip.path),
+        integrity: entry.integrity,
+      })
+    }
+    const bundles = new Map<string, ManifestCarpool>()
+    for (const bundle of Object.values(manifest.carpools)) bundles.set(bundle.served, bundle)
+    return { ...empty, manifest, baseUrl, assets, bundles }
+  }
+
+  let state = await load()
+
+  const missing = (logicalPath: string): ConvoyError =>
+    new ConvoyError(
+      'ERR_CONVOY_MISSING_ASSET',
+      `@convoy/core: ${JSON.stringify(logicalPath)} is not in the manifest ${source?.description ?? ''} ` +
+        '(is it in a source directory, and has `convoy collect` run since it was added?)',
+      ...(source === undefined ? [] : [{ file: source.description }]),
+    )
+
+  const originalUrl = (current: State, logicalPath: string): string => {
+    let url = current.originalUrls.get(logicalPath)
+    if (url === undefined) {
+      url = current.baseUrl + encodePath(logicalPath)
+      current.originalUrls.set(logicalPath, url)
+    }
+    return url
+  }
+
+  const link = (current: State, plan: Plan, bundle: ReadyBundle): void => {
+    const url = current.baseUrl + encodePath(bundle.path)
+    plan.bundleUrl = url
+    plan.bundleHtml = html.render(plan.kind, [{ url, integrity: bundle.integrity }], plan.logicalPaths)
+    plan.bundleHtmlGzip =
+      bundle.gzip === undefined
+        ? plan.bundleHtml
+        : html.render(plan.kind, [{ url: current.baseUrl + encodePath(bundle.gzip), integrity: bundle.integrity }], plan.logicalPaths)
+  }
+
+  const createPlan = (current: State, kind: CarpoolKind, logicalPaths: readonly string[], key: string): Plan => {
+    if (!isCarpoolKind(kind)) {
+      throw new ConvoyError('ERR_CONVOY_CARPOOL', `@convoy/core: unknown carpool kind ${JSON.stringify(kind)} (expected "css" or "js")`)
+    }
+    const paths = [...logicalPaths]
+    let plan: Plan
+    if (current.manifest === undefined) {
+      const tags = paths.map((path) => ({ url: originalUrl(current, path) }))
+      const memberHtml = html.render(kind, tags, paths)
+      plan = { kind, logicalPaths: paths, request: undefined, single: tags.length === 1 ? tags[0]!.url : undefined, memberHtml, memberHtmlGzip: memberHtml, bundleUrl: undefined, bundleHtml: undefined, bundleHtmlGzip: undefined }
+    } else {
+      const assets = paths.map((path) => {
+        const asset = current.assets.get(path)
+        if (asset === undefined) throw missing(path)
+        return asset
+      })
+      const tags: CarpoolTag[] = assets.map((asset) => ({ url: asset.url, integrity: asset.integrity }))
+      const gzipTags: CarpoolTag[] = assets.map((asset) => ({ url: asset.gzipUrl ?? asset.url, integrity: asset.integrity }))
+      let request: CarpoolRequest | undefined
+      if (assets.length > 1) {
+        const hash = current.manifest.hash
+        const path = combineOriginals
+          ? carpoolName(kind, assets.map((asset) => ({ path: asset.logicalPath, sourceHash: asset.sourceHash })), hash)
+          : carpoolName(kind, assets.map((asset) => asset.served), hash)
+        request = { kind, path, members: combineOriginals ? paths : assets.map((asset) => asset.served) }
+      }
+      plan = {
+        kind,
+        logicalPaths: paths,
+        request,
+        single: assets.length === 1 ? assets[0]!.url : undefined,
+        memberHtml: html.render(kind, tags, paths),
+        memberHtmlGzip: html.render(kind, gzipTags, paths),
+        bundleUrl: undefined,
+        bundleHtml: undefined,
+        bundleHtmlGzip: undefined,
+      }
+      const built = request === undefined ? undefined : current.bundles.get(request.path)
+      if (built !== undefined) link(current, plan, { path: built.served, integrity: built.integrity, gzip: built.encodings?.gzip?.path })
+    }
+    current.plans.set(key, plan)
+    return plan
+  }
+
+  const planOf = (current: State, kind: CarpoolKind, logicalPaths: readonly string[]): Plan => {
+    const key = `${kind}\n${logicalPaths.join('\n')}`
+    return current.plans.get(key) ?? createPlan(current, kind, logicalPaths, key)
+  }
+
+  /** Links the bundle once this process knows it exists; starts a background build when allowed. */
+  const refresh = (current: State, plan: Plan, request: CarpoolRequest): void => {
+    if (builder === undefined) {
+      if (combineDuringRequest && !warnedNoStorage) {
+        warnedNoStorage = true
+        warn('@convoy/core: carpool bundles cannot be built at request time without a storage (pass `storage` to createConvoy()); pages link the members one by one')
+      }
+      return
+    }
+    const status = combineDuringRequest ? builder.ensure(request) : builder.status(request.path)
+    if (status?.state === 'ready') link(current, plan, status.bundle)
+  }
+
+  let reloading: Promise<unknown> = Promise.resolve()
+
+  return {
+    url(logicalPath, urlOptions) {
+      const asset = state.assets.get(logicalPath)
+      if (asset === undefined) {
+        if (originals) return originalUrl(state, logicalPath)
+        throw missing(logicalPath)
+      }
+      if (asset.gzipUrl !== undefined && gzipInTemplate && urlOptions !== undefined && acceptsGzip(urlOptions.acceptEncoding)) return asset.gzipUrl
+      return asset.url
+    },
+
+    integrity(logicalPath) {
+      const asset = state.assets.get(logicalPath)
+      if (asset !== undefined) return asset.integrity
+      if (originals) return ''
+      throw missing(logicalPath)
+    },
+
+    carpool(kind, logicalPaths, urlOptions) {
+      const current = state
+      const plan = planOf(current, kind, logicalPaths)
+      const gzip = gzipInTemplate && urlOptions !== undefined && acceptsGzip(urlOptions.acceptEncoding)
+      if (combine && plan.request !== undefined) {
+        if (plan.bundleHtml === undefined) refresh(current, plan, plan.request)
+        if (plan.bundleHtml !== undefined) return gzip ? plan.bundleHtmlGzip! : plan.bundleHtml
+      }
+      return gzip ? plan.memberHtmlGzip : plan.memberHtml
+    },
+
+    async prepareCarpool(kind, logicalPaths) {
+      const current = state
+      if (current.manifest === undefined) {
+        throw new ConvoyError('ERR_CONVOY_CARPOOL', '@convoy/core: prepareCarpool() needs a manifest: debug mode without duringDebug links the original files')
+      }
+      const plan = planOf(current, kind, logicalPaths)
+      if (plan.single !== undefined) return plan.single
+      if (plan.bundleUrl !== undefined || plan.request === undefined) return plan.bundleUrl ?? ''
+      if (builder === undefined) {
+        throw new ConvoyError('ERR_CONVOY_CARPOOL', `@convoy/core: cannot build ${plan.request.path}: no storage to write it to (pass \`storage\` to createConvoy())`)
+      }
+      link(current, plan, await builder.prepare(plan.request))
+      return plan.bundleUrl!
+    },
+
+    importMap() {
+      const current = state
+      if (current.manifest === undefined) return EMPTY_IMPORT_MAP
+      if (current.importMap === undefined) {
+        const map = createImportMap(current.manifest, { baseUrl: current.baseUrl })
+        current.importMap = Object.freeze({ imports: Object.freeze(map.imports), integrity: Object.freeze(map.integrity) })
+      }
+      return current.importMap
+    },
+
+    async reload() {
+      // One load at a time, in call order, so an older manifest never replaces a newer one.
+      const next = reloading.then(load)
+      reloading = next.catch(() => undefined)
+      state = await next
+    },
+
+    get manifest() {
+      return state.manifest
+    },
+
+    get baseUrl() {
+      return state.baseUrl
+    },
+  }
+}

@@ -1,0 +1,82 @@
+import { stat } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConvoyError } from '@convoy/errors'
+import { MANIFEST_FILE, parseManifest, readManifestFile, serializeManifest, type Manifest } from '@convoy/manifest'
+import { createFsStorage } from '@convoy/storage-fs'
+import type { Storage } from '../storage.js'
+
+/** Where the runtime reads its manifest from: a file path, a `file:` URL, a `Storage`, or a manifest object. */
+export type ManifestInput = string | URL | Storage | Manifest
+
+/** A resolved manifest input: how to (re)load it, how to name it in messages, and its natural storage. */
+export interface ManifestSource {
+  /** The manifest file, `<storage name>/convoy-manifest.json`, or `manifest object`. */
+  readonly description: string
+  load(): Promise<Manifest>
+  /** Where request-time bundles go when no `storage` is given: the manifest's folder, or the Storage itself. */
+  readonly storage: Storage | undefined
+}
+
+function isStorage(value: object): value is Storage {
+  const candidate = value as Partial<Storage>
+  return typeof candidate.read === 'function' && typeof candidate.write === 'function' && typeof candidate.stat === 'function'
+}
+
+function isManifestObject(value: object): value is Manifest {
+  return 'files' in value && 'version' in value
+}
+
+function configError(message: string): ConvoyError {
+  return new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/core: ${message}`)
+}
+
+/** A manifest file, or a folder holding `convoy-manifest.json`. */
+async function manifestFile(path: string): Promise<string> {
+  const absolute = resolve(path)
+  const found = await stat(absolute).catch(() => undefined)
+  return found?.isDirectory() === true ? join(absolute, MANIFEST_FILE) : absolute
+}
+
+/**
+ * Resolves the `manifest` option of `createConvoy()`. A manifest object is validated (and copied) the way a
+ * manifest file is, so a hand-built object fails early with the same clear errors.
+ */
+export async function resolveManifestSource(input: ManifestInput): Promise<ManifestSource> {
+  if (typeof input === 'string' || input instanceof URL) {
+    if (input instanceof URL && input.protocol !== 'file:') {
+      throw configError(`manifest must be a file path, a file: URL, a Storage or a manifest object, not ${input.href}`)
+    }
+    const file = await manifestFile(input instanceof URL ? fileURLToPath(input) : input)
+    return {
+      description: file,
+      load: () => readManifestFile(file),
+      storage: createFsStorage({ root: dirname(file) }),
+    }
+  }
+  if (typeof input === 'object' && input !== null && isStorage(input)) {
+    const description = `${input.name}/${MANIFEST_FILE}`
+    return {
+      description,
+      storage: input,
+      async load() {
+        let bytes: Uint8Array | null
+        try {
+          bytes = await input.read(MANIFEST_FILE)
+        } catch (error) {
+          throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/core: cannot read the manifest ${description} (${(error as Error).message})`, {
+            cause: error,
+            file: description,
+          })
+        }
+        if (bytes === null) throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/core: no manifest at ${description}`, { file: description })
+        return parseManifest(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), description)
+      },
+    }
+  }
+  if (typeof input === 'object' && input !== null && isManifestObject(input)) {
+    const description = 'manifest object'
+    return { description, storage: undefined, load: () => Promise.resolve(parseManifest(serializeManifest(input), description)) }
+  }
+  throw configError('manifest must be a file path, a file: URL, a Storage or a manifest object')
+}
