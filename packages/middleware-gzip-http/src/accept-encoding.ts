@@ -1,3 +1,5 @@
+import { createAcceptEncodingCache } from '@convoy/gzip'
+
 /** A content coding this middleware can produce. */
 export type HttpEncoding = 'br' | 'gzip'
 
@@ -11,50 +13,21 @@ export interface EncodingChoice {
   readonly identityRefused: boolean
 }
 
+const acceptedCodings = createAcceptEncodingCache()
+
 /**
- * Picks a coding from an `Accept-Encoding` header (RFC 9110 §12.5.3): the highest q-value wins, ties go to
- * the earliest of `encodings`; `q=0` means "not acceptable"; an explicit entry beats `*`; coding names and
- * the `q` parameter are case-insensitive; `x-gzip` means `gzip`. A missing header gets no compression,
- * as everywhere else on the web (clients that can decode say so).
+ * Picks a coding from an `Accept-Encoding` header, parsed by `@convoy/gzip` (RFC 9110 §12.5.3: q-values, `*`,
+ * case-insensitive, `x-gzip`): the highest q-value wins and ties go to the earliest of `encodings`. A missing header
+ * gets no compression, as everywhere else on the web (clients that can decode say so).
  */
 export function negotiateEncoding(header: string | undefined, encodings: readonly HttpEncoding[]): EncodingChoice {
   if (header === undefined) return { encoding: undefined, identityRefused: false }
-  const weights = parseAcceptEncoding(header)
-  const star = weights.get('*')
-
+  const accepted = acceptedCodings(header)
   let best: { encoding: HttpEncoding; q: number } | undefined
   for (const encoding of encodings) {
-    const q = weights.get(encoding) ?? star ?? 0
+    const q = accepted[encoding]
     // Strictly greater: on a tie the earlier (preferred) coding stays.
     if (q > 0 && (best === undefined || q > best.q)) best = { encoding, q }
   }
-  const identity = weights.get('identity') ?? star ?? 1
-  return { encoding: best?.encoding, identityRefused: identity === 0 }
-}
-
-/** Coding name (lower case) → q-value. A coding listed twice keeps its highest q. */
-function parseAcceptEncoding(header: string): Map<string, number> {
-  const weights = new Map<string, number>()
-  for (const entry of header.split(',')) {
-    const [rawName = '', ...params] = entry.split(';')
-    const lowered = rawName.trim().toLowerCase()
-    if (lowered === '') continue
-    const name = lowered === 'x-gzip' ? 'gzip' : lowered
-    const q = qValue(params)
-    const previous = weights.get(name)
-    weights.set(name, previous === undefined ? q : Math.max(previous, q))
-  }
-  return weights
-}
-
-/** The `q` parameter clamped to 0..1; absent means 1, unreadable means 0 (not acceptable, the cautious reading). */
-function qValue(params: readonly string[]): number {
-  for (const param of params) {
-    const equals = param.indexOf('=')
-    if (equals === -1 || param.slice(0, equals).trim().toLowerCase() !== 'q') continue
-    const raw = param.slice(equals + 1).trim()
-    const q = raw === '' ? Number.NaN : Number(raw)
-    return Number.isFinite(q) ? Math.min(1, Math.max(0, q)) : 0
-  }
-  return 1
+  return { encoding: best?.encoding, identityRefused: accepted.identity === 0 }
 }

@@ -1,4 +1,4 @@
-/** The content codings `@convoy/serve` can answer with. */
+/** The content codings Convoy serves: precompressed siblings or the file itself. */
 export type Coding = 'br' | 'gzip' | 'identity'
 
 /** What an `Accept-Encoding` header says about each coding we have: its q-value, 0 meaning "not acceptable". */
