@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   ERR_CONVOY_MANIFEST: 'invalid or missing manifest',
   /** `url()`/`integrity()` was asked for a logical path the manifest does not know. */
   ERR_CONVOY_MISSING_ASSET: 'asset not in the manifest',
+  /** A template tag got a bad argument at render time (e.g. `{% convoy %}` of an undefined variable). */
+  ERR_CONVOY_TEMPLATE: 'bad template tag argument',
   /** A carpool bundle could not be built. */
   ERR_CONVOY_CARPOOL: 'carpool bundle could not be built',
 } as const

@@ -108,7 +108,7 @@ export function createConvoyExtension(convoy: ConvoyRenderer, options: ConvoyExt
       try {
         const logicalPath = path instanceof nunjucks.runtime.SafeString ? path.toString() : path
         if (typeof logicalPath !== 'string' || logicalPath === '') {
-          throw new TypeError(`@convoy/nunjucks: {% convoy %} needs a logical path string, got ${describeValue(path)}`)
+          throw new ConvoyError('ERR_CONVOY_TEMPLATE', `@convoy/nunjucks: {% convoy %} needs a logical path string, got ${describeValue(path)}`)
         }
         const options = lookupOptions(context)
         return options === undefined ? convoy.url(logicalPath) : convoy.url(logicalPath, options)
