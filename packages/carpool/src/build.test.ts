@@ -97,7 +97,7 @@ describe('buildCarpool: JS', () => {
       { path: 'js/b.js', content: '(function () { a = a + 1 })()' },
     ]
     // Plain concatenation calls `1(...)` and throws; the bundle runs both members.
-    expect(() => run(members.map((member) => member.content).join('\n'))).toThrow(TypeError)
+    expect(() => run(members.map((member) => member.content).join('\n'))).toThrow('1 is not a function')
     expect(run(js(...members)).a).toBe(2)
   })
 

@@ -156,6 +156,8 @@ export function createCarpoolBuilder(options: CarpoolBuilderOptions): CarpoolBui
     await Promise.all([
       variants.gzip && storage.write(`${request.path}.gz`, variants.gzip, { contentType, contentEncoding: 'gzip', cacheControl: IMMUTABLE }),
       variants.br && storage.write(`${request.path}.br`, variants.br, { contentType, contentEncoding: 'br', cacheControl: IMMUTABLE }),
+      // Tells `convoy clean` what the bundle is made of, so it is kept exactly as long as all its members are.
+      storage.write(`${request.path}.json`, carpoolRecord(request.members), { contentType: 'application/json; charset=utf-8', cacheControl: IMMUTABLE }),
     ])
     // Last: readers that find the bundle can rely on its siblings.
     await storage.write(request.path, bytes, { contentType, cacheControl: IMMUTABLE })
@@ -207,4 +209,9 @@ function failure(request: CarpoolRequest, cause: unknown): ConvoyError {
     `@convoy/carpool: cannot build ${request.path} from ${request.members.join(', ')}: ${reason}`,
     { cause, file: isConvoyError(cause) && cause.file !== undefined ? cause.file : request.path },
   )
+}
+
+/** The `<bundle>.json` written beside a bundle: its members' storage paths, in order. */
+export function carpoolRecord(members: readonly string[]): string {
+  return `${JSON.stringify({ members })}\n`
 }

@@ -23,7 +23,7 @@ describe('createCarpoolHtml', () => {
   })
 
   it('leaves out falsy comments', () => {
-    for (const none of [false, null, '']) {
+    for (const none of [false, null, ''] as const) {
       expect(createCarpoolHtml({ startComment: none, endComment: none }).render('js', [{ url: '/a.js' }], ['a.js'])).toBe('<script src="/a.js"></script>')
     }
   })

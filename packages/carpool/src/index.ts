@@ -17,6 +17,7 @@ export {
 } from './html.js'
 export {
   createCarpoolBuilder,
+  carpoolRecord,
   type CarpoolBuilder,
   type CarpoolBuilderOptions,
   type CarpoolRequest,

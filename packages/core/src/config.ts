@@ -54,6 +54,10 @@ export interface ConvoyConfig {
   readonly strict?: boolean
   /** Persistent cache of minified and compressed outputs, or `false` for none. Default `node_modules/.cache/convoy`. */
   readonly cacheDir?: string | false
+  /** Carpool bundles to build at collect time: name → kind and logical paths, in order. */
+  readonly bundles?: Readonly<Record<string, { readonly kind: 'css' | 'js'; readonly members: readonly string[] }>>
+  /** Globs of templates whose `{% carpool %}` blocks `collect` builds ahead of time. */
+  readonly templates?: readonly string[]
 }
 
 /**
@@ -79,7 +83,7 @@ export interface LoadedConfig {
 }
 
 const KNOWN_KEYS = new Set<keyof ConvoyConfig>([
-  'sources', 'out', 'storage', 'baseUrl', 'ignore', 'hash', 'minify', 'compress', 'useExistingMin', 'rewriteJsModules', 'strict', 'cacheDir',
+  'sources', 'out', 'storage', 'baseUrl', 'ignore', 'hash', 'minify', 'compress', 'useExistingMin', 'rewriteJsModules', 'strict', 'cacheDir', 'bundles', 'templates',
 ])
 
 /**
@@ -140,6 +144,12 @@ function validateConfig(value: unknown, file: string): ConvoyConfig {
   expect('useExistingMin', typeof config.useExistingMin === 'boolean', 'true or false')
   expect('rewriteJsModules', typeof config.rewriteJsModules === 'boolean', 'true or false')
   expect('strict', typeof config.strict === 'boolean', 'true or false')
+  expect('templates', isStringArray(config.templates), 'an array of glob patterns')
+  const bundles = config.bundles as Record<string, unknown> | undefined
+  expect('bundles', typeof bundles === 'object' && bundles !== null && !Array.isArray(bundles) && Object.values(bundles).every((bundle) => {
+    const b = bundle as Record<string, unknown> | null
+    return typeof b === 'object' && b !== null && (b.kind === 'css' || b.kind === 'js') && isStringArray(b.members) && (b.members as unknown[]).length > 0
+  }), "{ name: { kind: 'css' | 'js', members: ['css/a.css', …] } }")
   expect('cacheDir', config.cacheDir === false || (typeof config.cacheDir === 'string' && config.cacheDir !== ''), 'a directory path or false')
   expect('storage', isStorageLike(config.storage), 'a Storage (e.g. createS3Storage({...}))')
   const hash = config.hash as Record<string, unknown> | undefined

@@ -123,7 +123,7 @@ describe('collect minifies and precompresses real libraries', () => {
     const fresh = await runConvoy(['collect', '--source', 'static', '--out', 'out2', '--json'], { cwd: dir })
     expect(await readManifest(join(dir, 'out2'))).toEqual(manifest)
     expect((JSON.parse(fresh.stdout) as { cacheHits: number }).cacheHits).toBeGreaterThan(0)
-  })
+  }, 60_000)
 
   it('fails with --strict on a minify error, leaving the published manifest alone', async () => {
     const before = await readFile(join(dir, 'out', 'convoy-manifest.json'))

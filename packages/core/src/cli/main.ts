@@ -6,6 +6,7 @@ import { clean, readManifest } from '../clean.js'
 import { collect, type CollectOptions, type CollectProgress, type CollectReport } from '../collect/collect.js'
 import { createDefaultSteps } from '../collect/default-steps.js'
 import type { Warning } from '../collect/asset.js'
+import { findTemplateCarpools } from '../carpool-templates.js'
 import { loadConfig, type ConvoyConfig } from '../config.js'
 import type { Storage } from '../storage.js'
 import { createDiskCache, NO_CACHE } from '../work/cache.js'
@@ -141,6 +142,10 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
     }),
     strict: flags.strict === true || config.strict === true,
     dryRun: flags['dry-run'] === true,
+    carpools: [
+      ...Object.entries(config.bundles ?? {}).map(([name, bundle]) => ({ name, kind: bundle.kind, members: bundle.members })),
+      ...(config.templates === undefined ? [] : await findTemplateCarpools(config.templates, directory)),
+    ],
   }
   try {
     const progress = !json && !quiet && io.stderr.isTTY === true ? createProgressBar(io.stderr) : undefined

@@ -11,12 +11,15 @@ import {
   serializeManifest,
   supersede,
   type Manifest,
+  type ManifestCarpool,
   type ManifestEntry,
 } from '@convoy/manifest'
 import { contentTypeOf, IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '../content-type.js'
 import { findSourceFiles, type SourceFile } from '../sources.js'
 import type { Storage, StorageWriteOptions } from '../storage.js'
 import { servedOf, type Asset, type Warning } from './asset.js'
+import type { DeclaredCarpool } from '../carpool-templates.js'
+import { buildDeclaredCarpool } from './carpools.js'
 import { componentsInDependencyOrder } from './graph.js'
 import { createLimiter } from './limit.js'
 import type { Step, StepContext } from './step.js'
@@ -38,6 +41,8 @@ export interface CollectOptions {
   readonly dryRun?: boolean
   /** Called as files are processed and written (for progress bars). */
   readonly onProgress?: (progress: CollectProgress) => void
+  /** Carpool bundles to build now and record in the manifest (config `bundles`, `{% carpool %}` blocks of templates). */
+  readonly carpools?: readonly DeclaredCarpool[]
   /** Clock for the manifest history (tests). */
   readonly now?: () => Date
 }
@@ -256,6 +261,35 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   }
   await Promise.all([...new Set(done.values())])
 
+  // Bundles declared ahead of time, built from the served files exactly as the runtime would build them.
+  const carpools: Record<string, ManifestCarpool> = {}
+  if (failures.length === 0) {
+    const built = new Map<string, ManifestCarpool>()
+    for (const carpool of options.carpools ?? []) {
+      try {
+        const bundle = await buildDeclaredCarpool(carpool, byLogicalPath, entries, { hash, steps, context: (step) => contexts.get(step)! })
+        const known = built.get(bundle.record.served)
+        if (known !== undefined) {
+          carpools[carpool.name] = { ...known, members: [...carpool.members] }
+          continue
+        }
+        built.set(bundle.record.served, bundle.record)
+        carpools[carpool.name] = bundle.record
+        const immutable = { cacheControl: IMMUTABLE_CACHE_CONTROL, contentType: bundle.asset.contentType }
+        await writes.write([
+          { path: bundle.record.served, body: bundle.asset.contents!, options: immutable, skipWhenPresent: true },
+          { path: `${bundle.record.served}.json`, body: Buffer.from(bundle.membersRecord), options: { ...immutable, contentType: 'application/json; charset=utf-8' }, skipWhenPresent: true },
+          ...(['gzip', 'br'] as const).flatMap((encoding) => {
+            const variant = bundle.asset.encodings[encoding]
+            return variant === undefined ? [] : [{ path: variant.path, body: variant.contents, options: { ...immutable, contentEncoding: encoding }, skipWhenPresent: true }]
+          }),
+        ])
+      } catch (error) {
+        failures.push({ step: 'carpool', file: carpool.name, error: asConvoyError(error, 'ERR_CONVOY_CARPOOL', `carpool ${carpool.name} cannot be built`, carpool.name) })
+      }
+    }
+  }
+
   if (options.strict === true) {
     // Shadowed sources and an unreadable old manifest are facts about the setup, not about the files: never fatal.
     for (const warning of warnings.filter((w) => w.step !== 'sources' && w.step !== 'manifest')) {
@@ -264,7 +298,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   }
   if (failures.length > 0) throw collectFailed(failures)
 
-  const next = createManifest({ files: entries, carpools: {}, baseUrl, hash })
+  const next = createManifest({ files: entries, carpools, baseUrl, hash })
   const manifest = supersede(previous, next, { now: (options.now ?? (() => new Date()))() })
   const manifestChanged = previous === null || manifest !== previous
   if (manifestChanged && !dryRun) {

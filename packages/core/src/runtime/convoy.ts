@@ -93,8 +93,9 @@ export interface Convoy {
    */
   carpool(kind: CarpoolKind, logicalPaths: readonly string[], options?: ConvoyUrlOptions): string
   /**
-   * Builds (or finds in storage) a bundle now, and resolves with its URL; later `carpool()` calls render it. With a
-   * single member, resolves with that member's URL.
+   * Builds (or finds in storage) a bundle now, and resolves with its URL; later `carpool()` calls render it
+   * (wherever bundles are rendered: not in debug mode without `combineDuringDebug`). With a single member, resolves
+   * with that member's URL.
    *
    * @throws {ConvoyError} `ERR_CONVOY_CARPOOL` when the bundle cannot be built (or there is no manifest or storage).
    */
@@ -251,7 +252,7 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
       'ERR_CONVOY_MISSING_ASSET',
       `@convoy/core: ${JSON.stringify(logicalPath)} is not in the manifest ${source?.description ?? ''} ` +
         '(is it in a source directory, and has `convoy collect` run since it was added?)',
-      ...(source === undefined ? [] : [{ file: source.description }]),
+      source === undefined ? {} : { file: source.description },
     )
 
   const originalUrl = (current: State, logicalPath: string): string => {
@@ -279,7 +280,9 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
     }
     const paths = [...logicalPaths]
     let plan: Plan
-    if (current.manifest === undefined) {
+    if (paths.length === 0) {
+      plan = { kind, logicalPaths: paths, request: undefined, single: undefined, memberHtml: '', memberHtmlGzip: '', bundleUrl: undefined, bundleHtml: undefined, bundleHtmlGzip: undefined }
+    } else if (current.manifest === undefined) {
       const tags = paths.map((path) => ({ url: originalUrl(current, path) }))
       const memberHtml = html.render(kind, tags, paths)
       plan = { kind, logicalPaths: paths, request: undefined, single: tags.length === 1 ? tags[0]!.url : undefined, memberHtml, memberHtmlGzip: memberHtml, bundleUrl: undefined, bundleHtml: undefined, bundleHtmlGzip: undefined }
@@ -318,7 +321,8 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
   }
 
   const planOf = (current: State, kind: CarpoolKind, logicalPaths: readonly string[]): Plan => {
-    const key = `${kind}\n${logicalPaths.join('\n')}`
+    // NUL cannot occur in a storage path, so two different lists never share a key.
+    const key = `${kind}\0${logicalPaths.join('\0')}`
     return current.plans.get(key) ?? createPlan(current, kind, logicalPaths, key)
   }
 
@@ -373,7 +377,8 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
       }
       const plan = planOf(current, kind, logicalPaths)
       if (plan.single !== undefined) return plan.single
-      if (plan.bundleUrl !== undefined || plan.request === undefined) return plan.bundleUrl ?? ''
+      if (plan.bundleUrl !== undefined) return plan.bundleUrl
+      if (plan.request === undefined) throw new ConvoyError('ERR_CONVOY_CARPOOL', '@convoy/core: prepareCarpool() needs at least one member')
       if (builder === undefined) {
         throw new ConvoyError('ERR_CONVOY_CARPOOL', `@convoy/core: cannot build ${plan.request.path}: no storage to write it to (pass \`storage\` to createConvoy())`)
       }

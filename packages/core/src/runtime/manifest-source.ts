@@ -11,7 +11,7 @@ export type ManifestInput = string | URL | Storage | Manifest
 
 /** A resolved manifest input: how to (re)load it, how to name it in messages, and its natural storage. */
 export interface ManifestSource {
-  /** The manifest file, `<storage name>/convoy-manifest.json`, or `manifest object`. */
+  /** The manifest file, `<storage name>/convoy-manifest.json`, or `<manifest object>`. */
   readonly description: string
   load(): Promise<Manifest>
   /** Where request-time bundles go when no `storage` is given: the manifest's folder, or the Storage itself. */
@@ -75,7 +75,7 @@ export async function resolveManifestSource(input: ManifestInput): Promise<Manif
     }
   }
   if (typeof input === 'object' && input !== null && isManifestObject(input)) {
-    const description = 'manifest object'
+    const description = '<manifest object>'
     return { description, storage: undefined, load: () => Promise.resolve(parseManifest(serializeManifest(input), description)) }
   }
   throw configError('manifest must be a file path, a file: URL, a Storage or a manifest object')
