@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseManifest, storagePathsOf, type Manifest } from '@convoy/manifest'
+import { createConvoy } from '../src/index.js'
 import { CLI, readTree, runConvoy, temporaryDirectory, writeTree } from './helpers.js'
 
 async function manifestOf(dir: string): Promise<Manifest> {
@@ -81,7 +84,7 @@ describe('convoy ls', () => {
 })
 
 describe('convoy collect --watch', () => {
-  it('gives an edited image and the stylesheet using it new fingerprints within two seconds', async () => {
+  it('gives an edited image and the stylesheet using it new fingerprints within two seconds, served by a watching runtime without a restart', async () => {
     const dir = await temporaryDirectory()
     await writeTree(join(dir, 'static'), { 'css/site.css': '.logo { background: url(../img/logo.png) }\n', 'img/logo.png': 'v1', 'other.txt': 'x' })
     const child = spawn(process.execPath, [CLI, 'collect', '--source', 'static', '--out', 'out', '--watch'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -109,6 +112,29 @@ describe('convoy collect --watch', () => {
       const after = await manifestOf(dir)
       expect(after.files['other.txt']!.served).toBe(before.files['other.txt']!.served)
       expect(output).toMatch(/convoy: rebuilt in \d+\.\d+ s: \d+ objects written/)
+
+      // A server using the runtime with watch: true links the new files after the next edit, without a restart.
+      const convoy = await createConvoy({ manifest: join(dir, 'out/convoy-manifest.json'), watch: true })
+      const server = createServer((req, res) => {
+        if (req.url === '/') return res.end(`<link rel="stylesheet" href="${convoy.url('css/site.css')}">`)
+        readFile(join(dir, 'out', decodeURIComponent(req.url!.replace(/^\/static\//, '')))).then((bytes) => res.end(bytes), () => res.writeHead(404).end())
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      try {
+        const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+        const page = async (): Promise<string> => (await fetch(`${origin}/`)).text()
+        const first = await page()
+        await writeFile(join(dir, 'static/css/site.css'), '.logo { background: url(../img/logo.png); color: red }\n')
+        expect(await until(async () => (await page()) !== first, 2_000), output).toBe(true)
+        const href = /href="([^"]+)"/.exec(await page())![1]!
+        expect(href).toBe(`/static/${(await manifestOf(dir)).files['css/site.css']!.served}`)
+        const stylesheet = await fetch(`${origin}${href}`)
+        expect(stylesheet.status).toBe(200)
+        expect(await stylesheet.text()).toContain('color:red')
+      } finally {
+        convoy.close()
+        server.close()
+      }
     } finally {
       child.kill('SIGTERM')
       await new Promise((resolve) => child.once('close', resolve))

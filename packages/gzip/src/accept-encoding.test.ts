@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { chooseCoding, createAcceptEncodingCache, parseAcceptEncoding } from './accept-encoding.js'
+import { chooseCoding, createAcceptEncodingCache, isOldMsie, parseAcceptEncoding } from './accept-encoding.js'
 
 const both = { br: true, gzip: true }
 const gzipOnly = { br: false, gzip: true }
@@ -50,5 +50,17 @@ describe('Accept-Encoding negotiation', () => {
     parse('deflate')
     expect(parse('gzip')).not.toBe(first)
     expect(parse('gzip')).toEqual(first)
+  })
+})
+
+describe('isOldMsie', () => {
+  it.each([
+    ['Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)', true],
+    ['Mozilla/4.0 (compatible; MSIE 5.5; Windows 98)', true],
+    ['Mozilla/4.0 (compatible; MSIE 7.0; Windows NT 6.0)', false],
+    ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36', false],
+    [undefined, false],
+  ])('%s → %s', (userAgent, expected) => {
+    expect(isOldMsie(userAgent)).toBe(expected)
   })
 })

@@ -106,3 +106,15 @@ export function createAcceptEncodingCache(limit = 256): (header: string | undefi
     return accepted
   }
 }
+
+const OLD_MSIE = /\bMSIE\s+(\d+)/
+
+/**
+ * Legacy, from django-asset-convoy's `CONVOY_CONSERVATIVE_MSIE_GZIP`: true for Internet Explorer 6 and older
+ * (`User-Agent` containing `MSIE <n>` with n < 7), whose gzip support was broken. Callers that honour it must vary
+ * on `User-Agent`.
+ */
+export function isOldMsie(userAgent: string | undefined): boolean {
+  const match = userAgent === undefined ? null : OLD_MSIE.exec(userAgent)
+  return match?.[1] !== undefined && Number(match[1]) < 7
+}

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { constants as zlibConstants } from 'node:zlib'
 import { ConvoyError } from '@convoy/errors'
+import { isOldMsie } from '@convoy/gzip'
 import compression from 'compression'
 import onHeaders from 'on-headers'
 import vary from 'vary'
@@ -76,7 +77,6 @@ type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknow
 
 const OPTION_KEYS = new Set(['threshold', 'encodings', 'gzipLevel', 'brotliQuality', 'allowOnHttps', 'conservativeMsieGzip'])
 const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i
-const OLD_MSIE = /\bMSIE\s+(\d+)/
 
 /**
  * Compresses dynamic responses with brotli or gzip, but only on plain HTTP.
@@ -184,11 +184,6 @@ export function gzipHttpOnly<Req extends IncomingMessage = IncomingMessage, Res 
 }
 
 function noop(): void {}
-
-function isOldMsie(userAgent: string | undefined): boolean {
-  const match = userAgent === undefined ? null : OLD_MSIE.exec(userAgent)
-  return match?.[1] !== undefined && Number(match[1]) < 7
-}
 
 /** Statuses without a body, and partial content (whose byte ranges refer to the uncompressed body). */
 function hasTransformableBody(res: ServerResponse): boolean {

@@ -132,6 +132,17 @@ describe('createConvoy: gzipInTemplate', () => {
     const off = await createConvoy({ manifest })
     expect(off.url('css/b.css', { acceptEncoding: 'gzip' })).toBe(`/static/${served['css/b.css']}`)
   })
+
+  it('with conservativeMsieGzip (legacy), never links .gz for Internet Explorer 6 and older', async () => {
+    const { manifest, served } = await fixture()
+    const plain = `/static/${served['css/b.css']}`
+    const ie6 = 'Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)'
+    const conservative = await createConvoy({ manifest, gzipInTemplate: true, conservativeMsieGzip: true })
+    expect(conservative.url('css/b.css', { acceptEncoding: 'gzip', userAgent: ie6 })).toBe(plain)
+    expect(conservative.url('css/b.css', { acceptEncoding: 'gzip', userAgent: 'Mozilla/5.0 Chrome/120.0' })).toBe(`${plain}.gz`)
+    const legacyOff = await createConvoy({ manifest, gzipInTemplate: true })
+    expect(legacyOff.url('css/b.css', { acceptEncoding: 'gzip', userAgent: ie6 })).toBe(`${plain}.gz`)
+  })
 })
 
 describe('createConvoy: debug modes', () => {

@@ -1,3 +1,6 @@
+import { watch, type FSWatcher } from 'node:fs'
+import { basename, dirname } from 'node:path'
+import { isOldMsie } from '@convoy/gzip'
 import {
   carpoolName,
   createCarpoolBuilder,
@@ -61,12 +64,25 @@ export interface CreateConvoyOptions {
   readonly carpool?: ConvoyCarpoolOptions
   /** Receives warnings (a bundle that cannot be built). Default: `console.warn`, once per message. */
   readonly onWarning?: (message: string) => void
+  /**
+   * Reload by itself whenever the manifest file changes (with `convoy collect --watch` in development). Only for a
+   * manifest given as a path or `file:` URL; stop it with `close()`. Default `false`.
+   */
+  readonly watch?: boolean
+  /**
+   * Legacy, from django-asset-convoy's `CONVOY_CONSERVATIVE_MSIE_GZIP`: with `gzipInTemplate`, never link `.gz` files
+   * for Internet Explorer 6 and older (pass `userAgent` to `url()`/`carpool()`; the page must then also vary on
+   * `User-Agent`). Default `false`.
+   */
+  readonly conservativeMsieGzip?: boolean
 }
 
 /** Per-request options of `url()` and `carpool()`. */
 export interface ConvoyUrlOptions {
   /** The request's `Accept-Encoding` header; used only with `gzipInTemplate`. */
   readonly acceptEncoding?: string | undefined
+  /** The request's `User-Agent`, for `conservativeMsieGzip`. */
+  readonly userAgent?: string | undefined
 }
 
 /** The request-time half of Convoy: logical paths to URLs, integrity, carpool HTML and import maps. */
@@ -104,6 +120,8 @@ export interface Convoy {
   importMap(): ImportMap
   /** Reads the manifest again; lookups switch to it all at once. On failure the current manifest stays. */
   reload(): Promise<void>
+  /** Stops watching the manifest (`watch: true`); the resolver keeps answering from the manifest it has. */
+  close(): void
   /** The manifest in use; `undefined` in debug mode without `duringDebug`. */
   readonly manifest: Manifest | undefined
   /** The URL prefix in use, ending in `/`. */
@@ -339,7 +357,18 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
     if (status?.state === 'ready') link(current, plan, status.bundle)
   }
 
+  const conservativeMsieGzip = options.conservativeMsieGzip ?? false
+  const wantsGzip = (urlOptions: ConvoyUrlOptions | undefined): boolean =>
+    gzipInTemplate && urlOptions !== undefined && acceptsGzip(urlOptions.acceptEncoding) && !(conservativeMsieGzip && isOldMsie(urlOptions.userAgent))
+
   let reloading: Promise<unknown> = Promise.resolve()
+  const reload = async (): Promise<void> => {
+    // One load at a time, in call order, so an older manifest never replaces a newer one.
+    const next = reloading.then(load)
+    reloading = next.catch(() => undefined)
+    state = await next
+  }
+  const watcher = options.watch === true && !originals ? watchManifest(source, reload, warn) : undefined
 
   return {
     url(logicalPath, urlOptions) {
@@ -348,7 +377,7 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
         if (originals) return originalUrl(state, logicalPath)
         throw missing(logicalPath)
       }
-      if (asset.gzipUrl !== undefined && gzipInTemplate && urlOptions !== undefined && acceptsGzip(urlOptions.acceptEncoding)) return asset.gzipUrl
+      if (asset.gzipUrl !== undefined && wantsGzip(urlOptions)) return asset.gzipUrl
       return asset.url
     },
 
@@ -362,7 +391,7 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
     carpool(kind, logicalPaths, urlOptions) {
       const current = state
       const plan = planOf(current, kind, logicalPaths)
-      const gzip = gzipInTemplate && urlOptions !== undefined && acceptsGzip(urlOptions.acceptEncoding)
+      const gzip = wantsGzip(urlOptions)
       if (combine && plan.request !== undefined) {
         if (plan.bundleHtml === undefined) refresh(current, plan, plan.request)
         if (plan.bundleHtml !== undefined) return gzip ? plan.bundleHtmlGzip! : plan.bundleHtml
@@ -396,11 +425,10 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
       return current.importMap
     },
 
-    async reload() {
-      // One load at a time, in call order, so an older manifest never replaces a newer one.
-      const next = reloading.then(load)
-      reloading = next.catch(() => undefined)
-      state = await next
+    reload,
+
+    close() {
+      watcher?.close()
     },
 
     get manifest() {
@@ -411,4 +439,26 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
       return state.baseUrl
     },
   }
+}
+
+/**
+ * Reloads when the manifest file is replaced. `collect` writes it with a rename, so the folder is watched (a watch
+ * on the file itself would follow the old inode); events are debounced, and the watcher never keeps the process alive.
+ */
+function watchManifest(source: ManifestSource | undefined, reload: () => Promise<void>, warn: (message: string) => void): FSWatcher {
+  if (source?.file === undefined) {
+    throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/core: watch: true needs a manifest given as a file path or file: URL')
+  }
+  const name = basename(source.file)
+  let timer: NodeJS.Timeout | undefined
+  const watcher = watch(dirname(source.file), (_event, changed) => {
+    if (changed !== null && changed !== name) return
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      reload().catch((error: unknown) => warn(`@convoy/core: the changed manifest was not loaded, the previous one stays in use: ${(error as Error).message}`))
+    }, 50)
+    timer.unref()
+  })
+  watcher.unref()
+  return watcher
 }

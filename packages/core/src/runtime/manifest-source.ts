@@ -16,6 +16,8 @@ export interface ManifestSource {
   load(): Promise<Manifest>
   /** Where request-time bundles go when no `storage` is given: the manifest's folder, or the Storage itself. */
   readonly storage: Storage | undefined
+  /** The manifest's file on the local disk, when it is one (the `watch` option needs it). */
+  readonly file?: string
 }
 
 function isStorage(value: object): value is Storage {
@@ -50,6 +52,7 @@ export async function resolveManifestSource(input: ManifestInput): Promise<Manif
     const file = await manifestFile(input instanceof URL ? fileURLToPath(input) : input)
     return {
       description: file,
+      file,
       load: () => readManifestFile(file),
       storage: createFsStorage({ root: dirname(file) }),
     }
