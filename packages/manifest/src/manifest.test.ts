@@ -178,14 +178,14 @@ describe('parseManifest errors', () => {
     ['a dropped path', (p) => [['history'], [{ supersededAt: '2024-05-01T10:00:00.000Z', id: 'x', dropped: [p] }]], 'history[0].dropped[0]'],
   ])('rejects an unsafe path as %s', (_, edit, where) => {
     for (const [path, reason] of [
-      ['../../etc/passwd', 'contains a ".." segment'],
-      ['/etc/passwd', 'is absolute'],
-      ['C:/Windows/win.ini', 'is absolute'],
-      ['css\\base.css', 'contains a backslash'],
-      ['css/base.css\0.png', 'contains NUL'],
-      ['css//base.css', 'contains an empty or "." segment'],
-      ['./css/base.css', 'contains an empty or "." segment'],
-      ['convoy-manifest.json', 'is the manifest file itself'],
+      ['../../etc/passwd', 'it has a ".." segment'],
+      ['/etc/passwd', 'it is absolute (starts with "/")'],
+      ['C:/Windows/win.ini', 'it starts with a Windows drive letter'],
+      ['css\\base.css', 'it contains a backslash (folders are separated by "/")'],
+      ['css/base.css\0.png', 'it contains a NUL byte'],
+      ['css//base.css', 'it has an empty segment ("//" or a trailing "/")'],
+      ['./css/base.css', 'it has a "." segment'],
+      ['convoy-manifest.json', 'it is the manifest file itself'],
     ] as const) {
       expect(failsWith(...edit(path))).toBe(`${where.replace('%s', JSON.stringify(path))}: unsafe path ${JSON.stringify(path)} (${reason})`)
     }
@@ -218,7 +218,7 @@ describe('createManifest', () => {
   it('rejects an invalid entry naming createManifest()', () => {
     const error = caught(() => createManifest({ ...options, files: { '../x.css': entryFor('x.css') } }))
     expect(error.code).toBe('ERR_CONVOY_MANIFEST')
-    expect(error.message).toBe('@convoy/manifest: createManifest(): files["../x.css"]: unsafe path "../x.css" (contains a ".." segment)')
+    expect(error.message).toBe('@convoy/manifest: createManifest(): files["../x.css"]: unsafe path "../x.css" (it has a ".." segment)')
   })
 
   it('refuses to serialize something that is not a manifest', () => {

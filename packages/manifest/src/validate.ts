@@ -1,4 +1,5 @@
 import { ConvoyError } from '@convoy/errors'
+import { storagePathProblem } from './storage-path.js'
 import {
   MANIFEST_FILE,
   MANIFEST_VERSION,
@@ -15,17 +16,10 @@ type Check<T> = (value: unknown, where: string) => T
 const INTEGRITY = /^sha(?:256|384|512)-[A-Za-z0-9+/]+={0,2}$/
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/
 
-/** Why a storage path is unsafe, or `undefined` when it is a plain relative `/`-separated path. */
+/** Why a path cannot be named by a manifest, or `undefined` when it can. */
 export function unsafePathReason(path: string): string | undefined {
-  if (path.includes('\0')) return 'contains NUL'
-  if (path.includes('\\')) return 'contains a backslash'
-  if (path.startsWith('/') || /^[A-Za-z]:/.test(path)) return 'is absolute'
-  const segments = path.split('/')
-  if (segments.includes('..')) return 'contains a ".." segment'
-  if (segments.includes('.') || segments.includes('')) return 'contains an empty or "." segment'
   // Collecting a file over the manifest itself would destroy it.
-  if (path === MANIFEST_FILE) return `is the manifest file itself`
-  return undefined
+  return storagePathProblem(path) ?? (path === MANIFEST_FILE ? 'it is the manifest file itself' : undefined)
 }
 
 /** A short, safe rendering of a JSON value for error messages. */

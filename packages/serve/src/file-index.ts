@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { MANIFEST_FILE, parseManifest, storagePathsOf, type Manifest } from '@convoy/manifest'
-import { contentTypeOf } from './content-type.js'
+import { contentTypeOf } from '@convoy/manifest'
 import { eachLimit, type FileSource, type FoundFile, type SourceListing } from './sources.js'
 
 /** A file of the index, with its bytes when they are held in memory. */
@@ -43,6 +43,10 @@ export interface Resource {
 export interface FileIndex {
   /** Decoded storage path (no leading slash) → resource. */
   readonly resources: Map<string, Resource>
+  /** What this build saw of the source: files added later are found through the same resolved root. */
+  readonly listing: SourceListing
+  /** Bytes of the memory cache still free for files added after the build. */
+  memoryLeft: number
 }
 
 export interface IndexOptions {
@@ -86,13 +90,12 @@ function immutablePaths(manifest: Manifest): Set<string> {
 }
 
 /** Which files fit in the memory cache: immutable ones first, then compressed ones, then small before large. */
-function pickCached(files: Iterable<FoundFile>, immutable: Set<string>, options: IndexOptions): FoundFile[] {
+function pickCached(files: Iterable<FoundFile>, immutable: Set<string>, budget: number, options: IndexOptions): FoundFile[] {
   const rank = (file: FoundFile): number => (immutable.has(file.path) ? 0 : 2) + (/\.(?:br|gz)$/.test(file.path) ? 0 : 1)
   const candidates = [...files]
     .filter((file) => file.size <= options.memoryCacheMaxFileBytes)
     .sort((a, b) => rank(a) - rank(b) || a.size - b.size)
   const picked: FoundFile[] = []
-  let budget = options.memoryCacheBytes
   for (const file of candidates) {
     if (file.size > budget) break
     picked.push(file)
@@ -137,8 +140,40 @@ export async function buildIndex(source: FileSource, options: IndexOptions): Pro
     immutable = immutablePaths(manifest)
   }
 
+  const resources = new Map<string, Resource>()
+  const index: FileIndex = { resources, listing, memoryLeft: options.memoryCacheBytes }
+  const cacheControlOf = (path: string): string => (immutable.has(path) ? immutableCacheControl(options) : shortCacheControl(options))
+  await addFiles(source, index, found.values(), immutable, cacheControlOf, options)
+  return index
+}
+
+/** `Cache-Control` of a content-addressed name. */
+export function immutableCacheControl(options: IndexOptions): string {
+  return `public, max-age=${options.immutableMaxAge}, immutable`
+}
+
+function shortCacheControl(options: IndexOptions): string {
+  return `public, max-age=${options.maxAge}`
+}
+
+/**
+ * Adds `found` to the index (paths it already has are left as they are): the bytes of those that fit in what is
+ * left of the memory cache, a validator for each, and the headers of every way of answering every URL. A file and
+ * its `.gz`/`.br` siblings must be added together, so they are negotiated.
+ */
+export async function addFiles(
+  source: FileSource,
+  index: FileIndex,
+  found: Iterable<FoundFile>,
+  immutable: Set<string>,
+  cacheControlOf: (path: string) => string,
+  options: IndexOptions,
+): Promise<void> {
+  const all = [...found]
   const bodies = new Map<string, Buffer>()
-  await eachLimit(pickCached(found.values(), immutable, options), 16, async (file) => {
+  const cached = pickCached(all, immutable, index.memoryLeft, options)
+  for (const file of cached) index.memoryLeft -= file.size
+  await eachLimit(cached, 16, async (file) => {
     const bytes = await source.read(file)
     if (bytes === null) return
     const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -146,7 +181,7 @@ export async function buildIndex(source: FileSource, options: IndexOptions): Pro
   })
 
   const files = new Map<string, IndexedFile>()
-  await eachLimit([...found.values()], 16, async (file) => {
+  await eachLimit(all, 16, async (file) => {
     const body = bodies.get(file.path)
     // The size comes from the bytes when we have them, so headers and body always agree.
     const size = body === undefined ? file.size : body.length
@@ -159,11 +194,9 @@ export async function buildIndex(source: FileSource, options: IndexOptions): Pro
     files.set(file.path, { ...file, size, body, etag, lastModified })
   })
 
-  const cacheControlOf = (path: string): string =>
-    immutable.has(path) ? `public, max-age=${options.immutableMaxAge}, immutable` : `public, max-age=${options.maxAge}`
-
-  const resources = new Map<string, Resource>()
+  const { resources } = index
   for (const [path, file] of files) {
+    if (resources.has(path)) continue
     const coding = path.endsWith('.gz') ? 'gzip' : path.endsWith('.br') ? 'br' : undefined
     const inner = coding === undefined ? undefined : path.slice(0, -3)
     if (inner !== undefined && files.has(inner)) {
@@ -185,7 +218,6 @@ export async function buildIndex(source: FileSource, options: IndexOptions): Pro
       negotiated,
     })
   }
-  return { resources }
 }
 
 function variant(

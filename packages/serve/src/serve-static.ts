@@ -4,6 +4,7 @@ import { ConvoyError } from '@convoy/errors'
 import type { Manifest } from '@convoy/manifest'
 import { chooseCoding, createAcceptEncodingCache } from '@convoy/gzip'
 import { ifRangeHolds, matchHits, noneMatchHits, parseHttpDate, parseRange } from './conditional.js'
+import { createBundleLookup } from './carpool-bundles.js'
 import { buildIndex, type FileIndex, type Resource, type Variant } from './file-index.js'
 import { createDirectorySource, createStorageSource, type FileSource, type ServeStorage } from './sources.js'
 
@@ -53,6 +54,13 @@ export type ServeStaticOptions = ServeStaticSource & {
   readonly memoryCacheBytes?: number
   /** Largest file kept in memory. Default 256 KiB. */
   readonly memoryCacheMaxFileBytes?: number
+  /**
+   * Carpool bundles (`CARPOOL/css|js/<hex>.cmin.css|js` and their `.gz`/`.br`) are looked up in the root or storage
+   * when a request names one the index does not have, since the runtime builds them at request time. A miss is
+   * remembered this many milliseconds, so a bundle written a moment later is found soon after. Default `1000`;
+   * `0` remembers no miss.
+   */
+  readonly dynamicLookupTtlMs?: number
 }
 
 /** A Connect/Express-style middleware that is also a plain `node:http` request listener. */
@@ -73,6 +81,7 @@ const DEFAULTS = {
   immutableMaxAge: 31_536_000,
   memoryCacheBytes: 64 * 1024 * 1024,
   memoryCacheMaxFileBytes: 256 * 1024,
+  dynamicLookupTtlMs: 1000,
 } as const
 
 function checkSeconds(name: string, value: number): number {
@@ -85,6 +94,13 @@ function checkSeconds(name: string, value: number): number {
 function checkBytes(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/serve: ${name} must be a whole number of bytes ≥ 0, got ${String(value)}`)
+  }
+  return value
+}
+
+function checkMilliseconds(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/serve: ${name} must be a whole number of milliseconds ≥ 0, got ${String(value)}`)
   }
   return value
 }
@@ -110,6 +126,8 @@ function mergeVary(previous: number | string | string[] | undefined, value: stri
  * by `Accept-Encoding`, a year of `immutable` caching for fingerprinted names the manifest knows, validators and
  * ranges. Every servable path is indexed once at start, so a request is one Map lookup: nothing outside the index
  * (`..`, encoded or not, symlinks out of the root, dotfiles) can ever be served, and no `stat` runs per request.
+ * The one exception: a request for a carpool bundle (`CARPOOL/css/<hex>.cmin.css`, `CARPOOL/js/<hex>.cmin.js`, or
+ * their `.gz`/`.br`) the index lacks is looked up once, since the runtime writes those at request time.
  *
  * @example
  * // Express, mounted at /static
@@ -138,6 +156,11 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
     memoryCacheMaxFileBytes: checkBytes('memoryCacheMaxFileBytes', options.memoryCacheMaxFileBytes ?? DEFAULTS.memoryCacheMaxFileBytes),
   }
   const acceptedCodings = createAcceptEncodingCache()
+  const bundles = createBundleLookup(
+    source,
+    indexOptions,
+    checkMilliseconds('dynamicLookupTtlMs', options.dynamicLookupTtlMs ?? DEFAULTS.dynamicLookupTtlMs),
+  )
 
   let index: FileIndex | undefined
   let generation = 0
@@ -146,8 +169,13 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
   const rebuild = async (): Promise<void> => {
     const mine = ++generation
     const built = await buildIndex(source, indexOptions)
+    // Bundles found at request time stay while they exist: pages already link them.
+    if (index !== undefined) await bundles.carryOver(index, built)
     // Of two overlapping reloads, the one started last wins, whichever finishes first.
-    if (mine === generation || index === undefined) index = built
+    if (mine === generation || index === undefined) {
+      index = built
+      bundles.forgetMisses()
+    }
   }
   const ready = rebuild()
   // The failure is reported through `ready` and to requests; it must not also crash the process as unhandled.
@@ -304,11 +332,33 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
       }
     }
     const resource = current.resources.get(path)
-    if (resource === undefined) {
+    if (resource !== undefined) {
+      respond(req, res, next, resource, retried)
+      return
+    }
+    // The only paths ever looked up outside the index: carpool bundles the runtime may have written since.
+    const bundle = bundles.candidate(current, path)
+    if (bundle === undefined) {
       pass(res, next, 404)
       return
     }
+    bundles.lookup(current, bundle).then(
+      () => {
+        const found = current.resources.get(path)
+        if (found === undefined) pass(res, next, 404)
+        else respond(req, res, next, found, retried)
+      },
+      (error: unknown) => fail(res, next, error),
+    )
+  }
 
+  function respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: ((error?: unknown) => void) | undefined,
+    resource: Resource,
+    retried: boolean,
+  ): void {
     const method = req.method
     if (method !== 'GET' && method !== 'HEAD') {
       answer(res, 405, 'Method Not Allowed', ['Allow', ALLOW])

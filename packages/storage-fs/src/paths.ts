@@ -1,24 +1,17 @@
 import { ConvoyError } from '@convoy/errors'
+import { storagePathProblem } from '@convoy/manifest'
 
 /** Temporary files of writes in progress start with this; `list()` never shows them and no path may use it. */
 export const TEMP_PREFIX = '.convoy-tmp-'
 
-/** The rule a path breaks, or `undefined` when it is safe. `partialLast` lets a list prefix end mid-name. */
-function problemOf(path: unknown, partialLast: boolean): string | undefined {
-  if (typeof path !== 'string') return `it is a ${typeof path}, not a string`
-  if (path === '') return partialLast ? undefined : 'it is empty'
-  if (path.includes('\0')) return 'it contains a NUL byte'
-  if (path.includes('\\')) return 'it contains a backslash (folders are separated by "/")'
-  if (/^[A-Za-z]:/.test(path)) return 'it starts with a Windows drive letter'
-  if (path.startsWith('/')) return 'it is absolute (starts with "/")'
+/** The rule a path breaks, or `undefined` when it is safe: the shared storage-path rules plus our temp-file names. */
+function problemOf(path: unknown, prefix: boolean): string | undefined {
+  const problem = storagePathProblem(path, { prefix })
+  if (problem !== undefined || typeof path !== 'string') return problem
   const segments = path.split('/')
-  const checked = partialLast ? segments.slice(0, -1) : segments
-  for (const segment of checked) {
-    if (segment === '') return 'it has an empty segment ("//" or a trailing "/")'
-    if (segment === '.' || segment === '..') return `it has a "${segment}" segment`
-    if (segment.startsWith(TEMP_PREFIX)) return `names starting with "${TEMP_PREFIX}" are reserved for temporary files`
-  }
-  return undefined
+  return segments.some((segment, index) => segment.startsWith(TEMP_PREFIX) && !(prefix && index === segments.length - 1 && segment.length < TEMP_PREFIX.length))
+    ? `names starting with "${TEMP_PREFIX}" are reserved for temporary files`
+    : undefined
 }
 
 function pathError(kind: 'path' | 'prefix', path: unknown, rule: string): ConvoyError {

@@ -1,7 +1,7 @@
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3'
 import type { StorageWriteOptions } from '@convoy/core'
 import { ConvoyError } from '@convoy/errors'
-import mime from 'mime'
+import { contentTypeOf } from '@convoy/manifest'
 
 /** HTTP headers by name (any case), e.g. `{ 'Content-Disposition': 'inline', 'x-amz-meta-team': 'web' }`. */
 export type S3ObjectHeaders = Readonly<Record<string, string>>
@@ -51,30 +51,10 @@ const PARAMS: Readonly<Record<string, ParamName>> = {
 
 const META_PREFIX = 'x-amz-meta-'
 
-const TEXT_APPLICATION_TYPES = new Set([
-  'application/javascript',
-  'application/json',
-  'application/manifest+json',
-  'application/ld+json',
-  'application/xml',
-  'application/xhtml+xml',
-  'application/rss+xml',
-  'application/atom+xml',
-  'image/svg+xml',
-])
-
 const ENCODINGS: Readonly<Record<string, 'gzip' | 'br'>> = { '.gz': 'gzip', '.br': 'br' }
 
 function encodingOf(path: string): 'gzip' | 'br' | undefined {
   return ENCODINGS[path.slice(-3)]
-}
-
-/** The type an object is served with, from its extension; a `.gz`/`.br` sibling has the type of the file inside it. */
-export function contentTypeOf(path: string): string {
-  const inner = encodingOf(path) === undefined ? path : path.slice(0, -3)
-  const type = mime.getType(inner)
-  if (type === null) return 'application/octet-stream'
-  return type.startsWith('text/') || TEXT_APPLICATION_TYPES.has(type) ? `${type}; charset=utf-8` : type
 }
 
 /** Checks user headers and gives them lower-cased; throws `ERR_CONVOY_CONFIG` naming the first bad one. */
@@ -137,5 +117,5 @@ export function toParams(headers: ReadonlyMap<string, string>): ObjectParams {
     else params[PARAMS[name]!] = value
   }
   if (Object.keys(metadata).length > 0) params.Metadata = metadata
-  return params as ObjectParams
+  return params
 }

@@ -1,22 +1,9 @@
 import { ConvoyError } from '@convoy/errors'
+import { storagePathProblem } from '@convoy/manifest'
 
-// The same path rules as @convoy/storage-fs (the Storage contract's), kept here because adapters never import each other.
-
-/** The rule a path breaks, or `undefined` when it is safe. `partialLast` lets a list prefix end mid-name. */
-function problemOf(path: unknown, partialLast: boolean): string | undefined {
-  if (typeof path !== 'string') return `it is a ${typeof path}, not a string`
-  if (path === '') return partialLast ? undefined : 'it is empty'
-  if (path.includes('\0')) return 'it contains a NUL byte'
-  if (path.includes('\\')) return 'it contains a backslash (folders are separated by "/")'
-  if (/^[A-Za-z]:/.test(path)) return 'it starts with a Windows drive letter'
-  if (path.startsWith('/')) return 'it is absolute (starts with "/")'
-  const segments = path.split('/')
-  const checked = partialLast ? segments.slice(0, -1) : segments
-  for (const segment of checked) {
-    if (segment === '') return 'it has an empty segment ("//" or a trailing "/")'
-    if (segment === '.' || segment === '..') return `it has a "${segment}" segment`
-  }
-  return undefined
+/** The rule a path breaks (the storage-path rules every Convoy storage shares), or `undefined` when it is safe. */
+function problemOf(path: unknown, prefix: boolean): string | undefined {
+  return storagePathProblem(path, { prefix })
 }
 
 function pathError(kind: 'path' | 'prefix', path: unknown, rule: string): ConvoyError {

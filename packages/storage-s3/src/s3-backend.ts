@@ -1,10 +1,12 @@
 import { isIP } from 'node:net'
 import { Readable } from 'node:stream'
+import type * as ClientS3 from '@aws-sdk/client-s3'
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
+import type * as LibStorageModule from '@aws-sdk/lib-storage'
 import type { StorageBody, StorageEntry } from '@convoy/core'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
-import { normalizeHeaders, toParams, type ObjectParams, type S3HeadersOption, type S3ObjectHeaders } from './headers.js'
-import { createLimiter } from './limit.js'
+import { normalizeHeaders, type ObjectParams, type S3HeadersOption, type S3ObjectHeaders } from './headers.js'
+import pLimit from 'p-limit'
 import { checkPath, checkPrefix, isListable } from './paths.js'
 
 /** Options of `createS3Storage()`. */
@@ -33,8 +35,8 @@ export interface S3StorageOptions {
   readonly publicUrl?: string
 }
 
-type Sdk = typeof import('@aws-sdk/client-s3')
-type LibStorage = typeof import('@aws-sdk/lib-storage')
+type Sdk = typeof ClientS3
+type LibStorage = typeof LibStorageModule
 
 // Loaded on first use, so importing this package (to read a config file, say) costs nothing.
 let sdk: Promise<Sdk> | undefined
@@ -72,7 +74,7 @@ export interface S3Backend {
   /** The headers option, checked: a static set (lower-cased) or the function. */
   readonly headers: Map<string, string> | ((path: string, headers: S3ObjectHeaders) => S3ObjectHeaders | undefined) | undefined
   /** A ConvoyError for a failed operation, e.g. `cannot write css/a.css to s3://bucket/prefix: <reason>`. */
-  failure(action: string, path: string, cause: unknown): ConvoyError
+  readonly failure: (action: string, path: string, cause: unknown) => ConvoyError
 }
 
 /** Wraps a failure of the caller's body stream, so the message can tell it from an S3 failure. */
@@ -162,9 +164,8 @@ function encodePath(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/')
 }
 
-function isLocalHost(hostname: string): boolean {
-  const bare = hostname.replace(/^\[|\]$/g, '')
-  return isIP(bare) !== 0 || bare === 'localhost'
+function isIpAddress(hostname: string): boolean {
+  return isIP(hostname.replace(/^\[|\]$/g, '')) !== 0
 }
 
 /** The URL of the prefix: `publicUrl`, else the bucket's own URL (virtual-hosted or path-style, as the client addresses it). */
@@ -177,8 +178,8 @@ function baseUrlOf(options: S3StorageOptions, region: string, keyPrefix: string)
   }
   const endpoint = new URL(options.endpoint)
   const path = endpoint.pathname.replace(/\/+$/, '')
-  // The SDK addresses an IP address or localhost by path, whatever forcePathStyle says: no DNS name to put the bucket in.
-  if (options.forcePathStyle === true || isLocalHost(endpoint.hostname)) return `${endpoint.origin}${path}/${bucket}/${prefix}`
+  // The SDK addresses an IP address by path, whatever forcePathStyle says: there is no host name to put the bucket in.
+  if (options.forcePathStyle === true || isIpAddress(endpoint.hostname)) return `${endpoint.origin}${path}/${bucket}/${prefix}`
   return `${endpoint.protocol}//${bucket}.${endpoint.host}${path}/${prefix}`
 }
 
@@ -192,7 +193,7 @@ export function createS3Backend(options: S3StorageOptions): S3Backend {
   const keyPrefix = keyPrefixOf(options.prefix)
   const region = optionalString(options.region, 'region', '"eu-west-1"') ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1'
   const endpoint = optionalString(options.endpoint, 'endpoint', '"http://127.0.0.1:9000"')
-  if (endpoint !== undefined && !URL.canParse(endpoint)) {
+  if (endpoint !== undefined && !/^https?:$/.test(URL.canParse(endpoint) ? new URL(endpoint).protocol : '')) {
     throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/storage-s3: \`endpoint\` must be a URL, e.g. "https://<account>.r2.cloudflarestorage.com"; got ${JSON.stringify(endpoint)}`)
   }
   optionalString(options.publicUrl, 'publicUrl', '"https://cdn.example.com/static/"')
@@ -204,7 +205,7 @@ export function createS3Backend(options: S3StorageOptions): S3Backend {
   const headers = typeof options.headers === 'function' ? options.headers : options.headers === undefined ? undefined : normalizeHeaders(options.headers, '`headers`')
   const name = `s3://${bucket}${keyPrefix === '' ? '' : `/${keyPrefix.slice(0, -1)}`}`
   const baseUrl = baseUrlOf({ ...options, bucket }, region, keyPrefix)
-  const limit = createLimiter(concurrency)
+  const limit = pLimit(concurrency)
 
   let created: S3Client | undefined
   const client = async (): Promise<S3Client> => {
@@ -243,12 +244,22 @@ export function createS3Backend(options: S3StorageOptions): S3Backend {
     // A stream, or bytes too big for one request: lib-storage reads up to one part, then sends a single PutObject if
     // that was all, else a multipart upload (aborted on failure, so no orphaned parts are left behind).
     const source = bytes ?? (body as Readable)
+    // lib-storage reports a failed abort rather than the failure that caused it: remember the body's own failure.
+    let bodyFailure: unknown
+    const chunks = async function* (stream: Readable): AsyncGenerator<Uint8Array> {
+      try {
+        yield* bodyChunks(stream)
+      } catch (error) {
+        bodyFailure = error
+        throw error
+      }
+    }
     const { Upload } = await loadLibStorage()
     try {
       const output = await limit(async () => {
         const upload = new Upload({
           client: s3,
-          params: { Bucket: bucket, Key, Body: bytes ?? Readable.from(bodyChunks(source as Readable)), ...params },
+          params: { Bucket: bucket, Key, Body: bytes ?? Readable.from(chunks(source as Readable)), ...params },
           partSize,
           queueSize: PART_QUEUE,
           leavePartsOnError: false,
@@ -259,7 +270,7 @@ export function createS3Backend(options: S3StorageOptions): S3Backend {
     } catch (error) {
       // A stream that was not read to the end would stay open (a file descriptor, a socket).
       if (source instanceof Readable) source.destroy()
-      throw error
+      throw bodyFailure ?? error
     }
   }
 

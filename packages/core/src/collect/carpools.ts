@@ -3,7 +3,7 @@ import { ConvoyError } from '@convoy/errors'
 import { integrity } from '@convoy/hash'
 import type { ManifestCarpool, ManifestEntry } from '@convoy/manifest'
 import type { DeclaredCarpool } from '../carpool-templates.js'
-import { contentTypeOf } from '../content-type.js'
+import { contentTypeOf } from '@convoy/manifest'
 import { servedOf, type Asset } from './asset.js'
 import type { Step, StepContext } from './step.js'
 

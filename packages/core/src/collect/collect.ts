@@ -5,6 +5,7 @@ import { relative, resolve, isAbsolute } from 'node:path'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { contentHash, fingerprintedName, integrity, integrityOfFile } from '@convoy/hash'
 import {
+  contentTypeOf,
   createManifest,
   MANIFEST_FILE,
   parseManifest,
@@ -14,14 +15,14 @@ import {
   type ManifestCarpool,
   type ManifestEntry,
 } from '@convoy/manifest'
-import { contentTypeOf, IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '../content-type.js'
+import { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '../cache-control.js'
 import { findSourceFiles, type SourceFile } from '../sources.js'
 import type { Storage, StorageWriteOptions } from '../storage.js'
 import { servedOf, type Asset, type Warning } from './asset.js'
 import type { DeclaredCarpool } from '../carpool-templates.js'
 import { buildDeclaredCarpool } from './carpools.js'
 import { componentsInDependencyOrder } from './graph.js'
-import { createLimiter } from './limit.js'
+import pLimit from 'p-limit'
 import type { Step, StepContext } from './step.js'
 
 /** Everything `collect()` needs; the CLI builds it from flags and config. */
@@ -127,7 +128,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
 
   // Hash every file; CSS and JS are kept in memory for the reference scan, the rest is read again when needed.
   const sourceHashLength = createHash(hash.algorithm).digest('hex').length
-  const readLimit = createLimiter(READ_CONCURRENCY)
+  const readLimit = pLimit(READ_CONCURRENCY)
   const loaded = await Promise.all(
     files.map((file) =>
       readLimit(async (): Promise<Asset | undefined> => {
@@ -250,7 +251,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
 
   // Each component starts as soon as the components it depends on are done, so independent files run concurrently.
   // Bounds the files in flight (and so memory) while keeping every worker thread busy.
-  const componentLimit = createLimiter(COMPONENT_CONCURRENCY)
+  const componentLimit = pLimit(COMPONENT_CONCURRENCY)
   const done = new Map<Asset, Promise<void>>()
   for (const { members, cyclic } of components) {
     const memberSet = new Set(members)
@@ -418,7 +419,7 @@ class WriteQueue {
   written = 0
   unchanged = 0
   private settled = 0
-  private readonly limit = createLimiter(WRITE_CONCURRENCY)
+  private readonly limit = pLimit(WRITE_CONCURRENCY)
   private readonly claimed = new Set<string>()
 
   constructor(
