@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import type * as Core from '@convoy/core'
 import { isConvoyError } from '@convoy/errors'
+import { storagePathsOf, type Manifest as FullManifest } from '@convoy/manifest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createS3Storage } from './index.js'
 import { BUCKET, createTestClient, startS3Server, type TestS3Server, uniquePrefix } from './test/s3-server.js'
@@ -224,4 +225,38 @@ describe('collect() into S3', () => {
       await faulty.dispose()
     }
   })
+})
+
+describe('convoy clean on S3', () => {
+  it('after five deploys keeps the files of the newest two versions, and everything younger than --age', async () => {
+    const prefix = uniquePrefix('clean')
+    const storage = createS3Storage({ bucket: BUCKET, prefix, client: createTestClient(server).client })
+    const source = join(work, prefix)
+    const manifests: FullManifest[] = []
+    for (let version = 1; version <= 5; version++) {
+      await rm(source, { recursive: true, force: true })
+      await writeTree(source, {
+        'css/site.css': `.v${version} { background: url(../img/bg.png) }\n`,
+        'img/bg.png': `image version ${version}`,
+        ...(version === 3 ? { 'only-in-3.txt': 'three' } : {}),
+        'stable.txt': 'never changes',
+      })
+      await core.collect({ sources: [source], storage, steps: steps() })
+      manifests.push(await core.readManifest(storage))
+    }
+    const objects = async (): Promise<Set<string>> => {
+      const paths = new Set<string>()
+      for await (const entry of storage.list()) paths.add(entry.path)
+      return paths
+    }
+    const everything = await objects()
+
+    const young = await core.clean({ storage, keep: 2, age: 3600 })
+    expect(young.deleted).toEqual([])
+    expect(await objects()).toEqual(everything)
+
+    const old = await core.clean({ storage, keep: 2, age: 0 })
+    expect(old.deleted.length).toBeGreaterThan(0)
+    expect(await objects()).toEqual(new Set([...storagePathsOf(manifests[4]!), ...storagePathsOf(manifests[3]!), 'convoy-manifest.json']))
+  }, 120_000)
 })
