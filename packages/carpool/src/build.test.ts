@@ -34,6 +34,15 @@ describe('buildCarpool: CSS', () => {
     expect(resolved[0]).toBe('https://example.com/static/css/img/a.png')
   })
 
+  it('removes exactly the @charset rule and a sourceMappingURL comment, not the character after them', () => {
+    // Bootstrap's minified CSS starts like this: losing the "/" of "/*!" would break its first rule.
+    const bundle = css(
+      { path: 'a.css', content: '@charset "UTF-8";/*! license */:root{--x:1}/*# sourceMappingURL=a.css.map */b{c:d}' },
+      { path: 'b.css', content: '@charset "UTF-8" ;\ne{f:g}' },
+    )
+    expect(bundle).toBe('@charset "UTF-8";\n/*! license */:root{--x:1}b{c:d}\n\ne{f:g}\n')
+  })
+
   it('keeps one @charset "UTF-8" at the very top and drops byte-order marks', () => {
     const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('@charset "utf-8";\na{content:"é"}')])
     const bundle = css({ path: 'a.css', content: 'b{c:d}' }, { path: 'b.css', content: bom }, { path: 'c.css', content: '@charset "UTF-8";e{f:g}' })

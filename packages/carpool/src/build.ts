@@ -88,8 +88,9 @@ function joinCss(members: readonly CarpoolMember[], texts: readonly string[]): s
     const removals: Removal[] = []
     for (const node of parseCss(member, text)) {
       const start = node.source?.start?.offset
-      const last = node.source?.end?.offset
-      if (start === undefined || last === undefined) continue
+      // postcss's end offset is exclusive, and an at-rule's range already includes its `;`.
+      const end = node.source?.end?.offset
+      if (start === undefined || end === undefined) continue
       if (node.type === 'atrule') {
         const name = node.name.toLowerCase()
         const line = node.source?.start?.line
@@ -100,7 +101,7 @@ function joinCss(members: readonly CarpoolMember[], texts: readonly string[]): s
           }
           // Only a @charset at the very first byte counts; elsewhere browsers ignore it, and so does the bundle.
           if (start === 0) charset = true
-          removals.push({ start, end: statementEnd(text, last) })
+          removals.push({ start, end })
         } else if (name === 'import' && index > 0) {
           throw refuse(
             member,
@@ -117,7 +118,7 @@ function joinCss(members: readonly CarpoolMember[], texts: readonly string[]): s
           )
         }
       } else if (node.type === 'comment' && SOURCE_MAPPING_URL.test(node.text)) {
-        removals.push({ start, end: last + 1 })
+        removals.push({ start, end })
       }
     }
     return rebase(member, remove(text, removals), bundlePath)
@@ -137,13 +138,6 @@ function parseCss(member: CarpoolMember, text: string): ChildNode[] {
     }
     throw error
   }
-}
-
-/** Offset after an at-rule statement: past its `;`, where postcss's end offset (the last parameter character) stops. */
-function statementEnd(text: string, last: number): number {
-  let end = last + 1
-  while (end < text.length && /\s/.test(text[end]!)) end++
-  return text[end] === ';' ? end + 1 : last + 1
 }
 
 function remove(text: string, removals: readonly Removal[]): string {

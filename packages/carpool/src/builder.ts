@@ -1,9 +1,20 @@
-import type { Storage } from '@convoy/core'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { compress, type CompressOptions } from '@convoy/gzip'
 import { integrity as integrityOf } from '@convoy/hash'
 import { buildCarpool, type CarpoolMember } from './build.js'
 import type { CarpoolKind } from './name.js'
+
+/**
+ * What the builder needs of a storage: any `Storage` from `@convoy/core` (`createFsStorage`, `createS3Storage`, …)
+ * fits. Declared here so this package depends on no other part of Convoy's storage layer.
+ */
+export interface CarpoolStorage {
+  readonly name: string
+  read(path: string): Promise<Uint8Array | null>
+  write(path: string, body: Uint8Array | string, options?: { readonly contentType?: string; readonly contentEncoding?: 'gzip' | 'br'; readonly cacheControl?: string }): Promise<void>
+  exists(path: string): Promise<boolean>
+  stat(path: string): Promise<{ readonly size: number } | null>
+}
 
 /** What to build: the bundle's path (from `carpoolName()`) and the storage paths of its members, in order. */
 export interface CarpoolRequest {
@@ -36,7 +47,7 @@ export type CarpoolStatus =
 
 export interface CarpoolBuilderOptions {
   /** Where members are read from and bundles are written to. */
-  readonly storage: Storage
+  readonly storage: CarpoolStorage
   /**
    * Options of `@convoy/gzip`'s `compress` for the `.gz`/`.br` siblings, or `false` for none. Default: gzip level 9
    * and brotli quality 11, the same as `collect`, so a bundle's siblings are the same bytes whoever builds them.

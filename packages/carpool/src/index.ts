@@ -19,6 +19,7 @@ export {
   createCarpoolBuilder,
   carpoolRecord,
   type CarpoolBuilder,
+  type CarpoolStorage,
   type CarpoolBuilderOptions,
   type CarpoolRequest,
   type CarpoolStatus,

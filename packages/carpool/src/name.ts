@@ -11,7 +11,7 @@ export const CARPOOL_DIRECTORY = 'CARPOOL'
  * Bumped whenever the bytes {@link buildCarpool} makes from the same members change (a fix in rebasing or
  * joining). It is part of every name, so a new version never reuses an old, immutably cached name.
  */
-export const CARPOOL_FORMAT = 'convoy-carpool/1'
+export const CARPOOL_FORMAT = 'convoy-carpool/2'
 
 /**
  * A member as the name sees it: a served storage path (content-addressed, so the path alone names the content),

@@ -1,8 +1,7 @@
-import { Readable } from 'node:stream'
-import type { Storage, StorageBody, StorageEntry } from '@convoy/core'
+import type { CarpoolStorage } from './builder.js'
 
-/** An in-memory `Storage` for tests that records every call. */
-export interface MemoryStorage extends Storage {
+/** An in-memory storage for tests that records every call. */
+export interface MemoryStorage extends CarpoolStorage {
   readonly files: Map<string, Uint8Array>
   /** `method path`, in call order. */
   readonly calls: string[]
@@ -10,12 +9,8 @@ export interface MemoryStorage extends Storage {
   readonly writes: string[]
 }
 
-async function bytesOf(body: StorageBody): Promise<Uint8Array> {
-  if (typeof body === 'string') return new TextEncoder().encode(body)
-  if (body instanceof Uint8Array) return body
-  const chunks: Buffer[] = []
-  for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk)
-  return Buffer.concat(chunks)
+function bytesOf(body: Uint8Array | string): Uint8Array {
+  return typeof body === 'string' ? new TextEncoder().encode(body) : body
 }
 
 export function createMemoryStorage(initial: Record<string, string | Uint8Array> = {}): MemoryStorage {
@@ -25,7 +20,6 @@ export function createMemoryStorage(initial: Record<string, string | Uint8Array>
   const writes: string[] = []
   return {
     name: 'memory',
-    capabilities: { atomicWrites: true },
     files,
     calls,
     writes,
@@ -33,16 +27,11 @@ export function createMemoryStorage(initial: Record<string, string | Uint8Array>
       calls.push(`read ${path}`)
       return Promise.resolve(files.get(path) ?? null)
     },
-    readStream(path) {
-      calls.push(`readStream ${path}`)
-      const bytes = files.get(path)
-      return Promise.resolve(bytes === undefined ? null : Readable.from([bytes]))
-    },
-    async write(path, body) {
+    write(path, body) {
       calls.push(`write ${path}`)
-      const bytes = await bytesOf(body)
       writes.push(path)
-      files.set(path, bytes)
+      files.set(path, bytesOf(body))
+      return Promise.resolve()
     },
     exists(path) {
       calls.push(`exists ${path}`)
@@ -52,19 +41,6 @@ export function createMemoryStorage(initial: Record<string, string | Uint8Array>
       calls.push(`stat ${path}`)
       const bytes = files.get(path)
       return Promise.resolve(bytes === undefined ? null : { path, size: bytes.byteLength })
-    },
-    delete(path) {
-      calls.push(`delete ${path}`)
-      files.delete(path)
-      return Promise.resolve()
-    },
-    async *list(prefix = '') {
-      calls.push(`list ${prefix}`)
-      await Promise.resolve()
-      for (const [path, bytes] of files) if (path.startsWith(prefix)) yield { path, size: bytes.byteLength } satisfies StorageEntry
-    },
-    url(path) {
-      return `/static/${path}`
     },
   }
 }

@@ -245,16 +245,17 @@ function parseFlags<Options extends NonNullable<ParseArgsConfig['options']>>(arg
   }
 }
 
-/** The config and the storage every command works on: `--out` first, then config `out`, then config `storage`. */
+/** The config and the storage every command works on: `--out` first, then config `storage`, then config `out`. */
 async function openStorage(flags: { config?: string | undefined; out?: string | undefined; 'base-url'?: string | undefined }, io: CliIo): Promise<{ config: ConvoyConfig; directory: string; storage: Storage }> {
   const { config, directory } = await loadConfig({ cwd: io.cwd, file: flags.config })
   const out = flags.out !== undefined ? resolve(io.cwd, flags.out) : config.out === undefined ? undefined : resolve(directory, config.out)
   const baseUrl = flags['base-url'] ?? config.baseUrl
+  // `--out` wins over everything; in the config a `storage` wins over `out`.
+  if (flags.out === undefined && config.storage !== undefined) return { config, directory, storage: config.storage }
   if (out !== undefined) {
     const { createFsStorage } = await import('@convoy/storage-fs')
     return { config, directory, storage: createFsStorage({ root: out, ...(baseUrl === undefined ? {} : { baseUrl }) }) }
   }
-  if (config.storage !== undefined) return { config, directory, storage: config.storage }
   throw new ConvoyError('ERR_CONVOY_USAGE', 'no output: pass --out DIR or set "out" or "storage" in convoy.config')
 }
 
