@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto'
 import type { Dirent, Stats } from 'node:fs'
 import { type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
-import type { Readable } from 'node:stream'
 import type { Storage, StorageBody, StorageEntry } from '@convoy/core'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
+import { bodyChunks, BodyStreamError } from '@convoy/manifest'
 import { TEMP_PREFIX, checkPath, checkPrefix, escapeError, isListable } from './paths.js'
 
 export interface FsStorageOptions {
@@ -28,24 +28,6 @@ function isMissing(error: unknown): boolean {
   return MISSING.has(errorCode(error) ?? '')
 }
 
-/** Wraps a failure of the body stream, so the message can tell it from a disk failure. */
-class BodyStreamError extends Error {
-  constructor(cause: unknown) {
-    super(`the body stream failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-  }
-}
-
-async function* bodyChunks(body: Readable): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const chunk of body as AsyncIterable<unknown>) {
-      if (typeof chunk === 'string') yield Buffer.from(chunk, 'utf8')
-      else if (chunk instanceof Uint8Array) yield chunk
-      else throw new TypeError(`it gave a ${typeof chunk} chunk instead of bytes or text`)
-    }
-  } catch (error) {
-    throw new BodyStreamError(error)
-  }
-}
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   for (let offset = 0; offset < bytes.byteLength; ) {

@@ -7,7 +7,8 @@ import { ConvoyError } from '@convoy/errors'
 import type { ObjectParams } from './headers.js'
 import { createLocalCache } from './local-cache.js'
 import { checkPath } from './paths.js'
-import { asBuffer, bodyChunks, createS3Backend, type S3StorageOptions } from './s3-backend.js'
+import { bodyChunks } from '@convoy/manifest'
+import { asBuffer, createS3Backend, type S3StorageOptions } from './s3-backend.js'
 import { bytesOf, paramsFor, storageOn } from './s3-storage.js'
 
 /** Options of `createCachedS3Storage()`: those of `createS3Storage()` plus the local directory. */

@@ -5,6 +5,7 @@ import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
 import type * as LibStorageModule from '@aws-sdk/lib-storage'
 import type { StorageBody, StorageEntry } from '@convoy/core'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
+import { bodyChunks, BodyStreamError } from '@convoy/manifest'
 import { normalizeHeaders, type ObjectParams, type S3HeadersOption, type S3ObjectHeaders } from './headers.js'
 import pLimit from 'p-limit'
 import { checkPath, checkPrefix, isListable } from './paths.js'
@@ -77,25 +78,6 @@ export interface S3Backend {
   readonly failure: (action: string, path: string, cause: unknown) => ConvoyError
 }
 
-/** Wraps a failure of the caller's body stream, so the message can tell it from an S3 failure. */
-export class BodyStreamError extends Error {
-  constructor(cause: unknown) {
-    super(`the body stream failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-  }
-}
-
-/** The chunks of a caller's stream as bytes; its own failure becomes a `BodyStreamError`. */
-export async function* bodyChunks(body: Readable): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const chunk of body as AsyncIterable<unknown>) {
-      if (typeof chunk === 'string') yield Buffer.from(chunk, 'utf8')
-      else if (chunk instanceof Uint8Array) yield chunk
-      else throw new TypeError(`it gave a ${typeof chunk} chunk instead of bytes or text`)
-    }
-  } catch (error) {
-    throw new BodyStreamError(error)
-  }
-}
 
 /** Bytes as a Buffer over the same memory (only the view's own bytes). */
 export function asBuffer(bytes: Uint8Array): Buffer {
