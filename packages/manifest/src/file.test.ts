@@ -1,11 +1,10 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { readManifestFile, writeManifestFile } from './file.js'
 import { serializeManifest } from './manifest.js'
-import { manifestOf } from './test-helpers.js'
+import { manifestOf, rejection } from './test-helpers.js'
 import { MANIFEST_FILE, type Manifest } from './types.js'
 
 let dir: string
@@ -19,12 +18,6 @@ afterEach(async () => {
 })
 
 const v1 = manifestOf({ 'css/a.css': 'v1' })
-
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
-  if (!isConvoyError(error)) throw new Error(`expected a ConvoyError, got ${String(error)}`)
-  return error
-}
 
 describe('readManifestFile / writeManifestFile', () => {
   it('writes the serialized text and reads it back', async () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { isConvoyError, type ConvoyError } from '@convoy/errors'
+import type { ConvoyError } from '@convoy/errors'
 import { describe, expect, it } from 'vitest'
 import { createManifest, lookup, parseManifest, serializeManifest } from './manifest.js'
-import { carpoolOf, entryFor, manifestOf } from './test-helpers.js'
+import { carpoolOf, caught, entryFor, manifestOf } from './test-helpers.js'
 import { MANIFEST_VERSION, type Manifest } from './types.js'
 
 const SOURCE = '/srv/static/convoy-manifest.json'
@@ -11,16 +11,6 @@ function sample(): Manifest {
   return manifestOf({ 'css/base.css': 'v1', 'css/print.css': 'v1', 'js/app.js': 'v1', 'img/logo.png': 'v1' }, {
     site: carpoolOf(['css/base.css', 'css/print.css']),
   })
-}
-
-function caught(run: () => unknown): ConvoyError {
-  try {
-    run()
-  } catch (error) {
-    if (isConvoyError(error)) return error
-    throw error
-  }
-  throw new Error('expected a ConvoyError')
 }
 
 describe('parseManifest / serializeManifest', () => {

@@ -1,5 +1,6 @@
-// Builders shared by the tests (not exported from the package).
+// Builders and error catchers shared by the tests (not exported from the package).
 import { createHash } from 'node:crypto'
+import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import { createManifest } from './manifest.js'
 import type { Manifest, ManifestCarpool, ManifestEntry } from './types.js'
 
@@ -48,4 +49,22 @@ export function carpoolOf(members: readonly string[], content = 'v1'): ManifestC
 export function manifestOf(versions: Readonly<Record<string, string>>, carpools: Readonly<Record<string, ManifestCarpool>> = {}): Manifest {
   const files = Object.fromEntries(Object.entries(versions).map(([path, content]) => [path, entryFor(path, content)]))
   return createManifest({ files, carpools, baseUrl: '/static/', hash: { algorithm: 'md5', length: 12 } })
+}
+
+/** The ConvoyError `run` throws; any other error is rethrown, and throwing nothing fails the test. */
+export function caught(run: () => unknown): ConvoyError {
+  try {
+    run()
+  } catch (error) {
+    if (isConvoyError(error)) return error
+    throw error
+  }
+  throw new Error('expected a ConvoyError')
+}
+
+/** The ConvoyError `promise` rejects with; resolving, or rejecting with anything else, fails the test. */
+export async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e)
+  if (!isConvoyError(error)) throw new Error(`expected a ConvoyError, got ${String(error)}`)
+  return error
 }

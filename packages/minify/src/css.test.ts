@@ -1,18 +1,9 @@
-import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import { describe, expect, it } from 'vitest'
 import { createLightningCssEngine } from './engines/lightningcss.js'
 import { DEFAULT_CSS_TARGETS, minifyCss, type CssEngineName } from './index.js'
+import { rejection } from './test-helpers.js'
 
 const engines: CssEngineName[] = ['clean-css', 'lightningcss']
-
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  )
-  if (!isConvoyError(error)) throw new Error(`expected a ConvoyError, got ${String(error)}`)
-  return error
-}
 
 const stylesheet = `/*! top license */
 @import url("base.3f2a9c1d4b5e.css") screen;

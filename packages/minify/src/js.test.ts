@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { runInNewContext } from 'node:vm'
-import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import type dayjs from 'dayjs'
 import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping'
 import { describe, expect, it } from 'vitest'
 import { createSwcEngine } from './engines/swc.js'
 import { minifyJs, type JsEngineName } from './index.js'
+import { rejection } from './test-helpers.js'
 
 const require = createRequire(import.meta.url)
 const lodashSource = readFileSync(require.resolve('lodash/lodash.js'), 'utf8')
@@ -68,15 +68,6 @@ function positionOf(code: string, needle: string): { line: number; column: numbe
   expect(index).toBeGreaterThanOrEqual(0)
   const before = code.slice(0, index)
   return { line: before.split('\n').length, column: index - (before.lastIndexOf('\n') + 1) }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  )
-  if (!isConvoyError(error)) throw new Error(`expected a ConvoyError, got ${String(error)}`)
-  return error
 }
 
 describe.each(engines)('minifyJs with %s', (engine) => {

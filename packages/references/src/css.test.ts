@@ -1,6 +1,6 @@
-import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import { describe, expect, it } from 'vitest'
 import { findCssReferences, type Reference } from './index.js'
+import { catchError } from './test-helpers.js'
 
 /** The references of `css`, each with the exact source text it would replace. */
 function find(css: string): Array<Pick<Reference, 'type' | 'url' | 'quote'> & { raw: string }> {
@@ -9,16 +9,6 @@ function find(css: string): Array<Pick<Reference, 'type' | 'url' | 'quote'> & { 
 
 function urlsOf(css: string): string[] {
   return findCssReferences(css).map((reference) => reference.url)
-}
-
-function catchError(run: () => unknown): ConvoyError {
-  try {
-    run()
-  } catch (error) {
-    if (isConvoyError(error)) return error
-    throw error
-  }
-  throw new Error('expected a ConvoyError')
 }
 
 describe('findCssReferences: url() forms', () => {

@@ -3,7 +3,7 @@ import { CssSyntaxError, parse, type AtRule, type ChildNode, type Comment, type 
 import valueParser, { type FunctionNode, type Node as ValueNode, type StringNode } from 'postcss-value-parser'
 import { decodeCssEscapes, unquotedUrlRange } from './css-escapes.js'
 import { createPositionFinder, type Position } from './position.js'
-import type { Reference, ReferenceType } from './types.js'
+import type { FoundReference, Reference, ReferenceType } from './types.js'
 
 /** Options of {@link findCssReferences}. */
 export interface FindCssReferencesOptions {
@@ -13,14 +13,6 @@ export interface FindCssReferencesOptions {
 
 const SOURCE_MAPPING_URL = /^[#@]\s*sourceMappingURL=(\S*?)\s*$/d
 const IMAGE_SET = new Set(['image-set', '-webkit-image-set'])
-
-interface Found {
-  readonly type: ReferenceType
-  readonly url: string
-  readonly start: number
-  readonly end: number
-  readonly quote: Reference['quote']
-}
 
 /**
  * Finds every reference of a stylesheet: `url()` in declaration values (custom properties included), plain
@@ -37,8 +29,8 @@ export function findCssReferences(css: string, options: FindCssReferencesOptions
   // postcss drops a leading byte-order mark, so its offsets are shifted by one.
   const input = root.source?.input.css ?? css
   const shift = css.length - input.length
-  const found: Found[] = []
-  let sourceMap: Found | undefined
+  const found: FoundReference[] = []
+  let sourceMap: FoundReference | undefined
 
   root.walk((node: ChildNode) => {
     if (node.type === 'decl') collectDeclaration(node, input, found, options.file)
@@ -93,7 +85,7 @@ function locate(input: string, raw: string, offset: number, node: ChildNode, fil
   )
 }
 
-function collectDeclaration(decl: Declaration, input: string, found: Found[], file: string | undefined): void {
+function collectDeclaration(decl: Declaration, input: string, found: FoundReference[], file: string | undefined): void {
   const raw = (decl.raws.value as { raw?: string } | undefined)?.raw ?? decl.value
   if (!/url|image-set/i.test(raw) && !raw.includes('\\')) return
   const start = startOffset(decl)
@@ -103,7 +95,7 @@ function collectDeclaration(decl: Declaration, input: string, found: Found[], fi
   collectValue(valueParser(raw).nodes, raw, offset, 'url', found)
 }
 
-function collectAtRule(rule: AtRule, input: string, found: Found[], file: string | undefined): void {
+function collectAtRule(rule: AtRule, input: string, found: FoundReference[], file: string | undefined): void {
   // Only @import fetches what its prelude names: @namespace names a namespace, @supports and @document
   // only test or match URLs.
   if (rule.name.toLowerCase() !== 'import') return
@@ -115,7 +107,7 @@ function collectAtRule(rule: AtRule, input: string, found: Found[], file: string
 }
 
 /** `value` is the text postcss-value-parser parsed, `offset` where it starts in the stylesheet. */
-function collectValue(nodes: readonly ValueNode[], value: string, offset: number, type: ReferenceType, found: Found[]): void {
+function collectValue(nodes: readonly ValueNode[], value: string, offset: number, type: ReferenceType, found: FoundReference[]): void {
   for (const node of nodes) {
     if (node.type !== 'function') continue
     if (isUrlFunction(node)) {
@@ -133,7 +125,7 @@ function isUrlFunction(node: FunctionNode): boolean {
   return decodeCssEscapes(node.value, false).toLowerCase() === 'url'
 }
 
-function collectUrlFunction(node: FunctionNode, value: string, offset: number, type: ReferenceType, found: Found[]): void {
+function collectUrlFunction(node: FunctionNode, value: string, offset: number, type: ReferenceType, found: FoundReference[]): void {
   if (node.unclosed === true) return
   const first = node.nodes.find((child) => child.type !== 'space' && child.type !== 'comment')
   if (first?.type === 'string') {
@@ -155,7 +147,7 @@ function collectUrlFunction(node: FunctionNode, value: string, offset: number, t
   })
 }
 
-function collectString(node: StringNode, offset: number, type: ReferenceType, found: Found[]): void {
+function collectString(node: StringNode, offset: number, type: ReferenceType, found: FoundReference[]): void {
   if (node.unclosed === true) return
   found.push({
     type,
@@ -166,7 +158,7 @@ function collectString(node: StringNode, offset: number, type: ReferenceType, fo
   })
 }
 
-function findSourceMappingUrl(comment: Comment, input: string): Found | undefined {
+function findSourceMappingUrl(comment: Comment, input: string): FoundReference | undefined {
   const start = startOffset(comment)
   const end = comment.source?.end?.offset
   if (end === undefined) return undefined

@@ -1,6 +1,6 @@
-import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import { describe, expect, it } from 'vitest'
 import { findJsReferences, type FindJsReferencesOptions, type Reference } from './index.js'
+import { catchError } from './test-helpers.js'
 
 function find(js: string, options?: FindJsReferencesOptions): Array<Pick<Reference, 'type' | 'url' | 'quote'> & { raw: string }> {
   return findJsReferences(js, options).map(({ type, url, quote, start, end }) => ({ type, url, quote, raw: js.slice(start, end) }))
@@ -10,16 +10,6 @@ function sourceMapOf(js: string): string | undefined {
   const references = findJsReferences(js)
   expect(references.length).toBeLessThanOrEqual(1)
   return references[0]?.url
-}
-
-function catchError(run: () => unknown): ConvoyError {
-  try {
-    run()
-  } catch (error) {
-    if (isConvoyError(error)) return error
-    throw error
-  }
-  throw new Error('expected a ConvoyError')
 }
 
 describe('findJsReferences: sourceMappingURL', () => {

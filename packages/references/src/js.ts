@@ -1,7 +1,7 @@
 import { ConvoyError } from '@convoy/errors'
 import { initSync, parse, type ImportSpecifier } from 'es-module-lexer'
 import { createPositionFinder } from './position.js'
-import type { Reference, ReferenceType } from './types.js'
+import type { FoundReference, Reference } from './types.js'
 
 /** Options of {@link findJsReferences}. */
 export interface FindJsReferencesOptions {
@@ -9,14 +9,6 @@ export interface FindJsReferencesOptions {
   readonly modules?: boolean
   /** The file name used in error messages and in `ConvoyError.file`. Default: none. */
   readonly file?: string
-}
-
-interface Found {
-  readonly type: ReferenceType
-  readonly url: string
-  readonly start: number
-  readonly end: number
-  readonly quote: Reference['quote']
 }
 
 // ECMA-426 (Source Map), "extract a source map URL from JavaScript without parsing".
@@ -54,7 +46,7 @@ function lex(source: string): ReturnType<typeof parse> {
  * // [{ type: 'module', url: './a.js', quote: "'", ... }, { type: 'sourcemap', url: 'main.js.map', quote: '', ... }]
  */
 export function findJsReferences(js: string, options: FindJsReferencesOptions = {}): Reference[] {
-  const found: Found[] = []
+  const found: FoundReference[] = []
   const modules = options.modules === true
   if (modules) {
     for (const specifier of lexModule(js, options.file)) {
@@ -90,7 +82,7 @@ function isLocalSpecifier(specifier: string): boolean {
   )
 }
 
-function moduleReference(js: string, specifier: ImportSpecifier): Found | undefined {
+function moduleReference(js: string, specifier: ImportSpecifier): FoundReference | undefined {
   const { n: url, s: start, e: end, d: dynamic } = specifier
   if (url === undefined || !isLocalSpecifier(url)) return undefined
   if (dynamic === -1) {
@@ -106,7 +98,7 @@ function moduleReference(js: string, specifier: ImportSpecifier): Found | undefi
 }
 
 interface SourceMapCandidate {
-  readonly reference: Found
+  readonly reference: FoundReference
   /** Offset of the `//` or `/*` that opens the comment. */
   readonly commentStart: number
 }

@@ -54,3 +54,6 @@ export type ResolvedReference =
   | { readonly kind: 'skip'; readonly reason: SkipReason }
   /** A relative URL whose `..` climbs above the root of the tree; `path` is relative to the root (`../x.png`). */
   | { readonly kind: 'outside-root'; readonly path: string }
+
+/** A reference as a finder first sees it, before its line and column are worked out (internal to the finders). */
+export type FoundReference = Omit<Reference, 'line' | 'column'>

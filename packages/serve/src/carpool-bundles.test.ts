@@ -3,29 +3,21 @@ import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { dirname, join } from 'node:path'
 import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isConvoyError } from '@convoy/errors'
 import { serveStatic, type ServeStaticMiddleware, type ServeStaticOptions } from './serve-static.js'
 import type { ServeStorage } from './sources.js'
-import { SECRETS, createFixture, createMemoryStorage, listen, request, type Fixture } from './test-helpers.js'
+import { SECRETS, createMemoryStorage, request, sharedFixture } from './test-helpers.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const CSS_TYPE = 'text/css; charset=utf-8'
 const JS_TYPE = 'text/javascript; charset=utf-8'
 
-let fixture: Fixture
-const servers: { close(): Promise<void> }[] = []
+const { fixture, listenWhenReady } = sharedFixture()
 let counter = 0
 
-beforeAll(async () => {
-  fixture = await createFixture()
-})
 afterEach(() => {
   vi.useRealTimers()
-})
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-  await fixture.cleanup()
 })
 
 interface Bundle {
@@ -83,15 +75,24 @@ function counted(storage: ReturnType<typeof createMemoryStorage>): { storage: Se
 
 async function start(options: ServeStaticOptions): Promise<{ port: number; serve: ServeStaticMiddleware }> {
   const serve = serveStatic(options)
-  await serve.ready
-  const server = await listen((req, res) =>
-    serve(req, res, (error) => {
-      res.writeHead(error === undefined ? 404 : 500, { 'content-type': 'text/plain' })
-      res.end(error === undefined ? 'fallback' : 'error')
-    }),
-  )
-  servers.push(server)
+  const server = await listenWhenReady(serve, (res, error) => {
+    res.writeHead(error === undefined ? 404 : 500, { 'content-type': 'text/plain' })
+    res.end(error === undefined ? 'fallback' : 'error')
+  })
   return { port: server.port, serve }
+}
+
+/** Asks for the CSS `bundle` with `acceptEncoding` and checks it comes back as brotli, immutable, typed, with Vary. */
+async function expectBrotliCss(port: number, bundle: Bundle, acceptEncoding: string): Promise<void> {
+  const br = await request(port, `/${bundle.path}`, { headers: { 'accept-encoding': acceptEncoding } })
+  expect([br.status, br.headers['content-encoding'], br.headers.vary, br.headers['cache-control'], br.headers['content-type']]).toEqual([
+    200,
+    'br',
+    'Accept-Encoding',
+    IMMUTABLE,
+    CSS_TYPE,
+  ])
+  expect(brotliDecompressSync(br.body).equals(bundle.bytes)).toBe(true)
 }
 
 /** Only `Date` is faked: sockets and file system timers run for real, the miss window moves when we say. */
@@ -137,15 +138,7 @@ describe('bundles written into a directory after start', () => {
     const css = makeBundle('css')
     await writeToRoot(css)
 
-    const br = await request(port, `/${css.path}`, { headers: { 'accept-encoding': 'gzip, br' } })
-    expect([br.status, br.headers['content-encoding'], br.headers.vary, br.headers['cache-control'], br.headers['content-type']]).toEqual([
-      200,
-      'br',
-      'Accept-Encoding',
-      IMMUTABLE,
-      CSS_TYPE,
-    ])
-    expect(brotliDecompressSync(br.body).equals(css.bytes)).toBe(true)
+    await expectBrotliCss(port, css, 'gzip, br')
 
     const gzip = await request(port, `/${css.path}`, { headers: { 'accept-encoding': 'gzip' } })
     expect([gzip.headers['content-encoding'], gzip.headers.vary]).toEqual(['gzip', 'Accept-Encoding'])
@@ -277,15 +270,7 @@ describe('bundles written into a Storage after start', () => {
     expect(stats).toEqual([css.path])
     advance(1001)
 
-    const br = await request(port, `/${css.path}`, { headers: { 'accept-encoding': 'br, gzip' } })
-    expect([br.status, br.headers['content-encoding'], br.headers.vary, br.headers['cache-control'], br.headers['content-type']]).toEqual([
-      200,
-      'br',
-      'Accept-Encoding',
-      IMMUTABLE,
-      CSS_TYPE,
-    ])
-    expect(brotliDecompressSync(br.body).equals(css.bytes)).toBe(true)
+    await expectBrotliCss(port, css, 'br, gzip')
     const gzip = await request(port, `/${css.path}`, { headers: { 'accept-encoding': 'gzip' } })
     expect(gunzipSync(gzip.body).equals(css.bytes)).toBe(true)
     expect((await request(port, `/${css.path}`)).body.equals(css.bytes)).toBe(true)

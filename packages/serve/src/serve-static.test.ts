@@ -1,36 +1,22 @@
 import { mkdir, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { isConvoyError } from '@convoy/errors'
 import { serveStatic, type ServeStaticOptions } from './serve-static.js'
-import { createFixture, listen, request, type Fixture } from './test-helpers.js'
+import { request, sharedFixture } from './test-helpers.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const SHORT = 'public, max-age=60'
 
-let fixture: Fixture
-const servers: { close(): Promise<void> }[] = []
-
-beforeAll(async () => {
-  fixture = await createFixture()
-})
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-  await fixture.cleanup()
-})
+const { fixture, listen, listenWhenReady } = sharedFixture()
 
 /** A plain node:http server whose fallback answers 404 "fallback", so a test sees when next() was called. */
 async function start(options: Partial<ServeStaticOptions> = {}): Promise<number> {
-  const serve = serveStatic({ root: fixture.root, ...options } as ServeStaticOptions)
-  await serve.ready
-  const server = await listen((req, res) =>
-    serve(req, res, (error) => {
-      res.writeHead(error === undefined ? 404 : 500, { 'content-type': 'text/plain' })
-      res.end(error === undefined ? 'fallback' : `error: ${error instanceof Error ? error.message : 'unknown'}`)
-    }),
-  )
-  servers.push(server)
+  const server = await listenWhenReady(serveStatic({ root: fixture.root, ...options } as ServeStaticOptions), (res, error) => {
+    res.writeHead(error === undefined ? 404 : 500, { 'content-type': 'text/plain' })
+    res.end(error === undefined ? 'fallback' : `error: ${error instanceof Error ? error.message : 'unknown'}`)
+  })
   return server.port
 }
 
@@ -123,23 +109,11 @@ describe('negotiation of precompressed siblings', () => {
 describe('caching policy', () => {
   it('marks immutable only the fingerprinted names the manifest knows', async () => {
     const port = await start()
-    const cases: [string, string][] = [
-      [fixture.paths.served, IMMUTABLE],
-      [fixture.paths.fingerprinted, IMMUTABLE],
-      [fixture.paths.gzip, IMMUTABLE],
-      [fixture.paths.br, IMMUTABLE],
-      [fixture.paths.jsMap, IMMUTABLE],
-      [fixture.paths.jsGzip, IMMUTABLE],
-      [fixture.paths.image, IMMUTABLE],
-      [fixture.paths.carpool, IMMUTABLE],
-      [fixture.paths.carpoolBr, IMMUTABLE],
-      [fixture.paths.big, IMMUTABLE],
-      [fixture.paths.original, SHORT],
-      [fixture.paths.imageOriginal, SHORT],
-      ['convoy-manifest.json', SHORT],
-      // Named only by an earlier version: served, but the manifest does not say its name is content-addressed.
-      [fixture.paths.old, SHORT],
-    ]
+    const { paths } = fixture
+    const immutable = [paths.served, paths.fingerprinted, paths.gzip, paths.br, paths.jsMap, paths.jsGzip, paths.image, paths.carpool, paths.carpoolBr, paths.big]
+    // `paths.old` is named only by an earlier version: served, but the manifest does not say its name is content-addressed.
+    const short = [paths.original, paths.imageOriginal, 'convoy-manifest.json', paths.old]
+    const cases = [...immutable.map((path): [string, string] => [path, IMMUTABLE]), ...short.map((path): [string, string] => [path, SHORT])]
     for (const [path, cacheControl] of cases) {
       const reply = await request(port, `/${path}`)
       expect([path, reply.status, reply.headers['cache-control']]).toEqual([path, 200, cacheControl])
@@ -181,7 +155,6 @@ describe('caching policy', () => {
       res.setHeader('Vary', before)
       serve(req, res)
     })
-    servers.push(server)
     expect((await request(server.port, `/${fixture.paths.served}`)).headers.vary).toBe(after)
   })
 
@@ -364,7 +337,6 @@ describe('without next, or with fallthrough off', () => {
   it('answers 404 and 400 itself', async () => {
     const serve = serveStatic({ root: fixture.root })
     const bare = await listen(serve)
-    servers.push(bare)
     const strict = await start({ fallthrough: false })
     for (const port of [bare.port, strict]) {
       expect((await request(port, '/nope.css')).status).toBe(404)
@@ -418,7 +390,6 @@ describe('startup, errors and reload', () => {
         res.end(isConvoyError(error) ? error.code : 'no error')
       }),
     )
-    servers.push(server)
     expect((await request(server.port, '/x.css')).body.toString()).toBe('ERR_CONVOY_STORAGE')
   })
 
@@ -434,7 +405,6 @@ describe('startup, errors and reload', () => {
   it('answers requests that arrive before the index is built', async () => {
     const serve = serveStatic({ root: fixture.root })
     const server = await listen(serve)
-    servers.push(server)
     expect((await request(server.port, `/${fixture.paths.served}`)).status).toBe(200)
   })
 
@@ -448,7 +418,6 @@ describe('startup, errors and reload', () => {
     await symlink(join(releases, 'a'), current)
     const serve = serveStatic({ root: current })
     const server = await listen(serve)
-    servers.push(server)
     expect((await request(server.port, '/version.txt')).body.toString()).toBe('a')
     await symlink(join(releases, 'b'), `${current}.next`)
     await rename(`${current}.next`, current)
@@ -460,7 +429,6 @@ describe('startup, errors and reload', () => {
   it('picks up a new collect on reload(), and heals by itself when a streamed file changes in place', async () => {
     const serve = serveStatic({ root: fixture.root, manifest: false, memoryCacheBytes: 0 })
     const server = await listen(serve)
-    servers.push(server)
     await serve.ready
     expect((await request(server.port, '/fresh.txt')).status).toBe(404)
     await writeFile(join(fixture.root, 'fresh.txt'), 'fresh')

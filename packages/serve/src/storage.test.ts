@@ -1,29 +1,16 @@
 import { brotliDecompressSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { serveStatic } from './serve-static.js'
-import { createFixture, createMemoryStorage, listen, request, type Fixture } from './test-helpers.js'
+import { createMemoryStorage, request, sharedFixture } from './test-helpers.js'
 
-let fixture: Fixture
-const servers: { close(): Promise<void> }[] = []
-
-beforeAll(async () => {
-  fixture = await createFixture()
-})
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-  await fixture.cleanup()
-})
+const { fixture, listenWhenReady } = sharedFixture()
 
 async function start(storage: ReturnType<typeof createMemoryStorage>, memoryCacheBytes?: number): Promise<{ port: number; reload: () => Promise<void> }> {
   const serve = serveStatic({ storage, ...(memoryCacheBytes === undefined ? {} : { memoryCacheBytes }) })
-  await serve.ready
-  const server = await listen((req, res) =>
-    serve(req, res, () => {
-      res.writeHead(404)
-      res.end('fallback')
-    }),
-  )
-  servers.push(server)
+  const server = await listenWhenReady(serve, (res) => {
+    res.writeHead(404)
+    res.end('fallback')
+  })
   return { port: server.port, reload: serve.reload }
 }
 

@@ -1,7 +1,7 @@
 // Shared by the tests: a collected-looking fixture on disk, a tiny in-memory Storage, servers and clients.
 import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http'
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type RequestListener, type Server, type ServerResponse } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -9,6 +9,8 @@ import { Readable } from 'node:stream'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import type { Storage, StorageBody, StorageEntry } from '@convoy/core'
 import type { Manifest } from '@convoy/manifest'
+import { afterAll, beforeAll } from 'vitest'
+import type { ServeStaticMiddleware } from './serve-static.js'
 
 export const SECRETS = ['TOPSECRET-OUTSIDE-ROOT', 'TOPSECRET-SIBLING-FOLDER', 'TOPSECRET-DOTFILE', 'TOPSECRET-GIT'] as const
 
@@ -185,8 +187,14 @@ export async function createFixture(): Promise<Fixture> {
   }
 }
 
+export interface Listening {
+  readonly server: Server
+  readonly port: number
+  readonly close: () => Promise<void>
+}
+
 /** Starts `listener` on 127.0.0.1 with an ephemeral port. */
-export async function listen(listener: RequestListener): Promise<{ server: Server; port: number; close: () => Promise<void> }> {
+export async function listen(listener: RequestListener): Promise<Listening> {
   const server = createServer(listener)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
@@ -198,6 +206,66 @@ export async function listen(listener: RequestListener): Promise<{ server: Serve
         server.closeAllConnections()
         server.close(() => resolve())
       }),
+  }
+}
+
+export interface SharedFixture {
+  /** The fixture of the file; read it inside hooks and tests, once the file's `beforeAll` has built it. */
+  readonly fixture: Fixture
+  /** `listen`, with the server closed after the file's last test. */
+  readonly listen: (listener: RequestListener) => Promise<Listening>
+  /** Waits until `serve` is ready, then listens; `next` answers what `serve` passes on. Closed after the file's last test. */
+  readonly listenWhenReady: (serve: ServeStaticMiddleware, next: (res: ServerResponse, error: unknown) => void) => Promise<Listening>
+}
+
+/**
+ * One fixture for the calling test file, built before its first test and removed after its last, together with
+ * the servers its tests start. Call it once, at the top level of the file.
+ */
+export function sharedFixture(): SharedFixture {
+  let built: Fixture | undefined
+  const servers: Listening[] = []
+  beforeAll(async () => {
+    built = await createFixture()
+  })
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.close()))
+    await built?.cleanup()
+  })
+  const ready = (): Fixture => {
+    if (built === undefined) throw new Error('sharedFixture: the fixture is built in beforeAll; read it inside hooks and tests')
+    return built
+  }
+  const tracked = async (listener: RequestListener): Promise<Listening> => {
+    const server = await listen(listener)
+    servers.push(server)
+    return server
+  }
+  return {
+    // Stands for the fixture from the start, so a file can name it at the top level before it is built.
+    fixture: {
+      get base() {
+        return ready().base
+      },
+      get root() {
+        return ready().root
+      },
+      get manifest() {
+        return ready().manifest
+      },
+      get files() {
+        return ready().files
+      },
+      get paths() {
+        return ready().paths
+      },
+      cleanup: () => ready().cleanup(),
+    },
+    listen: tracked,
+    listenWhenReady: async (serve, next) => {
+      await serve.ready
+      return tracked((req, res) => serve(req, res, (error) => next(res, error)))
+    },
   }
 }
 

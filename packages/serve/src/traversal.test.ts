@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { serveStatic, type ServeStaticOptions } from './serve-static.js'
-import { SECRETS, createFixture, createMemoryStorage, listen, rawRequest, request, type Fixture } from './test-helpers.js'
+import { SECRETS, createMemoryStorage, rawRequest, request, sharedFixture } from './test-helpers.js'
 
 // Every one of these must end in 400/404 (or next()) and never carry a byte from outside the root or a dotfile.
 // The fixture puts secrets next to the root (`../secret.txt`), in a sibling folder whose name starts like the root's
@@ -93,27 +93,13 @@ const HOSTILE = [
   '*',
 ] as const
 
-let fixture: Fixture
-const servers: { close(): Promise<void> }[] = []
-
-beforeAll(async () => {
-  fixture = await createFixture()
-})
-afterAll(async () => {
-  await Promise.all(servers.map((server) => server.close()))
-  await fixture.cleanup()
-})
+const { fixture, listen, listenWhenReady } = sharedFixture()
 
 async function start(options: Partial<ServeStaticOptions>): Promise<number> {
-  const serve = serveStatic({ root: fixture.root, ...options } as ServeStaticOptions)
-  await serve.ready
-  const server = await listen((req, res) =>
-    serve(req, res, () => {
-      res.writeHead(404, { 'content-type': 'text/plain' })
-      res.end('fallback')
-    }),
-  )
-  servers.push(server)
+  const server = await listenWhenReady(serveStatic({ root: fixture.root, ...options } as ServeStaticOptions), (res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' })
+    res.end('fallback')
+  })
   return server.port
 }
 
@@ -193,7 +179,6 @@ describe('a storage whose listing holds unsafe keys', () => {
     )
     const serve = serveStatic({ storage, manifest: false, fallthrough: false })
     const server = await listen(serve)
-    servers.push(server)
     expect((await request(server.port, '/ok.txt')).body.toString()).toBe('ok')
     for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '//etc/passwd', '/%2fetc%2fpasswd', '/a%5c..%5csecret.txt', '/a\\..\\secret.txt', '/.env', '/css/.hidden', '/css//double', '/C:/secret.txt']) {
       const reply = await request(server.port, path)

@@ -1,23 +1,15 @@
-import { readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import { gunzipSync } from 'node:zlib'
 import { buildCarpool, carpoolName } from '@convoy/carpool'
 import { isConvoyError } from '@convoy/errors'
 import { integrity } from '@convoy/hash'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createConvoy } from './convoy.js'
-import { countingWrites, createFixture, waitFor, type Fixture } from './test-fixture.js'
+import { cleanedFixtures, countingWrites, waitFor } from './test-fixture.js'
 
-const fixtures: Fixture[] = []
-async function fixture(): Promise<Fixture> {
-  const created = await createFixture()
-  fixtures.push(created)
-  return created
-}
-afterEach(async () => {
-  await Promise.all(fixtures.splice(0).map((created) => rm(created.root, { recursive: true, force: true })))
-})
+const fixture = cleanedFixtures()
 
 const CSS = ['css/x/a.css', 'css/b.css'] as const
 const JS = ['js/a.js', 'js/b.js'] as const

@@ -1,41 +1,12 @@
-import { rm, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import { createManifest, MANIFEST_FILE, serializeManifest } from '@convoy/manifest'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createConvoy } from './convoy.js'
-import { createFixture, waitFor, type Fixture } from './test-fixture.js'
+import { cleanedFixtures, rejection, thrown, waitFor } from './test-fixture.js'
 
-const fixtures: Fixture[] = []
-async function fixture(): Promise<Fixture> {
-  const created = await createFixture()
-  fixtures.push(created)
-  return created
-}
-afterEach(async () => {
-  await Promise.all(fixtures.splice(0).map((created) => rm(created.root, { recursive: true, force: true })))
-})
-
-function thrown(run: () => unknown): ConvoyError {
-  try {
-    run()
-  } catch (error) {
-    if (isConvoyError(error)) return error
-    throw error
-  }
-  throw new Error('expected a ConvoyError')
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isConvoyError(error)) return error
-    throw error
-  }
-  throw new Error('expected a ConvoyError')
-}
+const fixture = cleanedFixtures()
 
 describe('createConvoy: the manifest', () => {
   it('reads it from an object, a file, its folder, a file: URL or a Storage, with the same answers', async () => {

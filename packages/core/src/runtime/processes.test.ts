@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { afterEach, describe, expect, it } from 'vitest'
-import { createFixture, type Fixture } from './test-fixture.js'
+import { describe, expect, it } from 'vitest'
+import { cleanedFixtures } from './test-fixture.js'
 
 const run = promisify(execFile)
 const DIST = new URL('../../dist/index.js', import.meta.url)
@@ -23,16 +23,12 @@ async function render(manifestFile: string): Promise<{ url: string; html: string
   return JSON.parse(stdout) as { url: string; html: string }
 }
 
-const fixtures: Fixture[] = []
-afterEach(async () => {
-  await Promise.all(fixtures.splice(0).map((created) => rm(created.root, { recursive: true, force: true })))
-})
+const fixture = cleanedFixtures()
 
 describe('carpool bundles across processes', () => {
   it('has the same URL and bytes whichever process builds it', async () => {
     expect(existsSync(DIST), 'build @convoy/core first: pnpm turbo run build --filter=@convoy/core').toBe(true)
-    const [one, two, shared] = await Promise.all([createFixture(), createFixture(), createFixture()])
-    fixtures.push(one, two, shared)
+    const [one, two, shared] = await Promise.all([fixture(), fixture(), fixture()])
     // Two machines with their own disks, and two processes racing on one disk.
     const [a, b, c, d] = await Promise.all([render(one.manifestFile), render(two.manifestFile), render(shared.manifestFile), render(shared.manifestFile)])
     expect(a.url).toMatch(/^\/static\/CARPOOL\/css\/[0-9a-f]{12}\.cmin\.css$/)
@@ -40,7 +36,7 @@ describe('carpool bundles across processes', () => {
     expect(a.html).toBe(`<!-- carpool css: 2 files -->\n<link rel="stylesheet" href="${a.url}">\n<!-- /carpool -->`)
     const path = a.url.slice('/static/'.length)
     for (const suffix of ['', '.gz', '.br']) {
-      const bytes = await Promise.all([one, two, shared].map((fixture) => readFile(join(fixture.root, path + suffix))))
+      const bytes = await Promise.all([one, two, shared].map((created) => readFile(join(created.root, path + suffix))))
       expect(bytes[1]).toEqual(bytes[0])
       expect(bytes[2]).toEqual(bytes[0])
     }

@@ -1,11 +1,14 @@
 // A collected tree for the runtime tests: originals, served files, `.gz` siblings and the manifest, on disk.
-import { mkdtemp } from 'node:fs/promises'
+// Also the error catchers those tests share. Not exported from the package.
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import { contentHash, fingerprintedName, integrity } from '@convoy/hash'
 import { createManifest, MANIFEST_FILE, writeManifestFile, type Manifest, type ManifestCarpool, type ManifestEntry } from '@convoy/manifest'
 import { createFsStorage } from '@convoy/storage-fs'
+import { afterEach } from 'vitest'
 import type { Storage } from '../storage.js'
 
 const padding = (selector: string): string => `${selector}{color:red;margin:0 auto;padding:1px 2px}`.repeat(20)
@@ -66,6 +69,22 @@ export async function createFixture(carpools: Readonly<Record<string, ManifestCa
   return { root, manifestFile, manifest, storage, served }
 }
 
+/**
+ * A `createFixture` for the calling test file: every fixture it makes is removed after the test that made it.
+ * Call it once, at the top level of the file.
+ */
+export function cleanedFixtures(): () => Promise<Fixture> {
+  const fixtures: Fixture[] = []
+  afterEach(async () => {
+    await Promise.all(fixtures.splice(0).map((created) => rm(created.root, { recursive: true, force: true })))
+  })
+  return async () => {
+    const created = await createFixture()
+    fixtures.push(created)
+    return created
+  }
+}
+
 /** A storage that counts the writes of each path. */
 export function countingWrites(storage: Storage): { storage: Storage; writes: Map<string, number> } {
   const writes = new Map<string, number>()
@@ -96,4 +115,26 @@ export async function waitFor(check: () => boolean, timeoutMs = 5000): Promise<v
     if (Date.now() > deadline) throw new Error('waitFor: timed out')
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
+}
+
+/** The ConvoyError `run` throws; any other error is rethrown, and throwing nothing fails the test. */
+export function thrown(run: () => unknown): ConvoyError {
+  try {
+    run()
+  } catch (error) {
+    if (isConvoyError(error)) return error
+    throw error
+  }
+  throw new Error('expected a ConvoyError')
+}
+
+/** The ConvoyError `promise` rejects with; any other error is rethrown, and resolving fails the test. */
+export async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
+  try {
+    await promise
+  } catch (error) {
+    if (isConvoyError(error)) return error
+    throw error
+  }
+  throw new Error('expected a ConvoyError')
 }
