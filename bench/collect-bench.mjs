@@ -3,13 +3,17 @@
 // (or, without it, from the child's own getrusage). Each round runs every scenario once, in turn, so a burst of load
 // from elsewhere hits all of them alike; the table shows medians.
 //
-//   node bench/collect-bench.mjs [--runs 3] [--quick] [--results FILE] [--naive-minify-all] [--touch moment/moment.js]
+//   node bench/collect-bench.mjs [--runs 3] [--quick] [--results FILE] [--no-same-work] [--touch moment/moment.js] [--tree DIR]
+//
+// Two baselines: `naive` minifies every .js/.css not named .min. (what a hand-written script does; the targets are
+// against it), and `naive, same work` also serves a shipped foo.min.js as foo.js's minified form, exactly the work
+// convoy does with its default useExistingMin (skipped by --quick and --no-same-work).
 //
 // Not a test: it prints a table (targets from the issue and DESIGN.md §11, PASS/MISS) and exits 0 unless a run failed.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, cpSync, writeFileSync } from 'node:fs'
 import { loadavg, cpus } from 'node:os'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve as resolvePath } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { describeCorpus, ensureCorpus, printCorpus } from './corpus.mjs'
@@ -26,8 +30,9 @@ const { values: args } = parseArgs({
     runs: { type: 'string' },
     quick: { type: 'boolean' },
     results: { type: 'string' },
-    'naive-minify-all': { type: 'boolean' },
+    'no-same-work': { type: 'boolean' },
     touch: { type: 'string', default: 'moment/moment.js' },
+    tree: { type: 'string' },
   },
 })
 const runs = Number(args.runs ?? (args.quick ? 1 : 3))
@@ -88,9 +93,9 @@ function convoyScenario(name, { sources, minify }) {
   }
 }
 
-async function naive(source, out) {
+async function naive(source, out, { reuseMin = false } = {}) {
   rmSync(out, { recursive: true, force: true })
-  const flags = args['naive-minify-all'] ? ['--minify-all'] : []
+  const flags = reuseMin ? ['--reuse-min'] : []
   const result = await measure(process.execPath, [NAIVE, '--source', source, '--out', out, '--json', ...flags], { cwd: root })
   return { ...result, report: lastJson(result.stdout) }
 }
@@ -103,7 +108,8 @@ const median = (list) => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const corpus = ensureCorpus({ log })
+// --tree benchmarks another source tree instead (with --touch naming a file in it).
+const corpus = args.tree ? resolvePath(args.tree) : ensureCorpus({ log })
 rmSync(WORK, { recursive: true, force: true })
 mkdirSync(WORK, { recursive: true })
 // A working copy: the "touch" scenario edits a file, and the corpus itself must stay as built.
@@ -122,9 +128,10 @@ const aloneSource = join(WORK, 'alone-src')
 mkdirSync(dirname(join(aloneSource, args.touch)), { recursive: true })
 const alone = convoyScenario('convoy-alone', { sources: [aloneSource] })
 
-const samples = { naive: [], cold: [], fast: [], warm: [], touch: [], aloneConvoy: [], aloneNaive: [] }
+const sameWork = !args.quick && !args['no-same-work']
+const samples = { naive: [], ...(sameWork ? { naiveSame: [] } : {}), cold: [], fast: [], warm: [], touch: [], aloneConvoy: [], aloneNaive: [] }
 const { totalBytes, files } = describeCorpus(corpus)
-printCorpus(log)
+if (!args.tree) printCorpus(log)
 log(`collect-bench: ${runs} round(s); load average now ${loadavg().map((n) => n.toFixed(2)).join(' ')} on ${cpus().length} CPUs`)
 
 for (let round = 1; round <= runs; round++) {
@@ -136,6 +143,7 @@ for (let round = 1; round <= runs; round++) {
     return sample
   }
   await step('naive', samples.naive, () => naive(source, join(WORK, 'naive-out')))
+  if (sameWork) await step('naive, same work (reuses .min)', samples.naiveSame, () => naive(source, join(WORK, 'naive-out'), { reuseMin: true }))
   cold.reset()
   await step('convoy cold (terser + clean-css)', samples.cold, () => cold.collect())
   await step('convoy warm (nothing changed)', samples.warm, () => cold.collect())
@@ -186,14 +194,16 @@ const loadSeen = { min: Math.min(...loads), max: Math.max(...loads), median: med
 const lines = []
 const out = (line = '') => lines.push(line)
 out()
-out(`convoy collect benchmark — corpus ${files.length} files, ${fmt(totalBytes / 1e6)} MB (bench/.corpus), median of ${runs} round(s),`)
+out(`convoy collect benchmark — corpus ${files.length} files, ${fmt(totalBytes / 1e6)} MB (${args.tree ?? 'bench/.corpus'}), median of ${runs} round(s),`)
 out(`Node ${process.version}, ${cpus().length} CPUs, 1-min load average seen ${fmt(loadSeen.min)}–${fmt(loadSeen.max)} (median ${fmt(loadSeen.median)})`)
 out(`naive = bench/naive.mjs: one file at a time on the main thread, same terser / clean-css / gzip 9 / brotli 11 settings,`)
-out(`        ${args['naive-minify-all'] ? 'minifies every .js/.css not named .min. (--naive-minify-all)' : 'reuses shipped .min siblings like convoy (useExistingMin)'}; no reference rewriting (which only makes it cheaper)`)
+out(`        minifies every .js/.css not named .min.; no reference rewriting (which only makes it cheaper).`)
+if (sameWork) out(`naive, same work = the same, but serves a shipped foo.min.js as foo.js's minified form, as convoy does (useExistingMin)`)
 out()
 const table = [
-  ['scenario', 'wall s', 'min–max s', 'peak MB', 'CPU s', 'vs naive', 'vs cold'],
+  ['scenario', 'wall s', 'min–max s', 'peak MB', 'CPU s', 'vs naive', ...(sameWork ? ['vs same work'] : []), 'vs cold'],
   ['naive one-file-at-a-time', m.naive],
+  ...(sameWork ? [['naive, same work as convoy', m.naiveSame]] : []),
   ['convoy cold, terser + clean-css', m.cold],
   ['convoy cold, swc + lightningcss', m.fast],
   ['convoy warm, nothing changed', m.warm],
@@ -203,12 +213,19 @@ const table = [
 ].map((row, index) => {
   if (index === 0) return row
   const [name, s] = row
-  return [name, fmt(s.wall), `${fmt(s.min)}–${fmt(s.max)}`, fmt(s.peakMb, 0), fmt(s.cpu, 1), `${fmt(s.wall / m.naive.wall, 3)}×`, `${fmt(s.wall / m.cold.wall, 3)}×`]
+  const same = sameWork ? [`${fmt(s.wall / m.naiveSame.wall, 3)}×`] : []
+  return [name, fmt(s.wall), `${fmt(s.min)}–${fmt(s.max)}`, fmt(s.peakMb, 0), fmt(s.cpu, 1), `${fmt(s.wall / m.naive.wall, 3)}×`, ...same, `${fmt(s.wall / m.cold.wall, 3)}×`]
 })
 const widths = table[0].map((_, column) => Math.max(...table.map((row) => String(row[column]).length)))
 for (const row of table) out(row.map((cell, column) => (column === 0 ? String(cell).padEnd(widths[column]) : String(cell).padStart(widths[column]))).join('  '))
 out()
-out(`the touched file alone: naive's own clock ${fmt(fileWork)} s (terser + gzip + brotli of ${args.touch}), convoy's own clock ${fmt(m.aloneConvoy.inProcess)} s`)
+out(`the touched file alone: naive's own clock ${fmt(fileWork)} s (minify + gzip + brotli of ${args.touch}), convoy's own clock ${fmt(m.aloneConvoy.inProcess)} s`)
+const phases = (list) => {
+  const keys = Object.keys(list[0].report.phases)
+  return keys.map((key) => `${key} ${fmt(median(list.map((sample) => sample.report.phases[key])), 1)}`).join(', ')
+}
+out(`where naive's time goes (s, its own clock): ${phases(samples.naive)}`)
+if (sameWork) out(`where same-work naive's time goes (s):      ${phases(samples.naiveSame)}`)
 out(`convoy's own clock (report.seconds): cold ${fmt(m.cold.inProcess)} s, fast ${fmt(m.fast.inProcess)} s, warm ${fmt(m.warm.inProcess)} s, edited ${fmt(m.touch.inProcess)} s; naive's ${fmt(m.naive.inProcess)} s`)
 out()
 const targetRows = [['target', 'measured', 'goal', 'issue', 'DESIGN §11']]
@@ -221,6 +238,10 @@ for (const row of targets) {
 }
 const targetWidths = targetRows[0].map((_, column) => Math.max(...targetRows.map((row) => row[column].length)))
 for (const row of targetRows) out(row.map((cell, column) => cell.padEnd(targetWidths[column])).join('  ').trimEnd())
+if (sameWork) {
+  out(`against the same-work naive (not the targets' baseline): cold, terser + clean-css ${fmt(m.cold.wall / m.naiveSame.wall, 3)}×, ` +
+    `cold, swc + lightningcss ${fmt(m.fast.wall / m.naiveSame.wall, 3)}×`)
+}
 console.log(lines.join('\n'))
 
 if (args.results) {

@@ -48,7 +48,7 @@ export const PACKAGES = [
   { dep: 'react-dom', version: '18.3.1', to: 'react-dom', copy: [['umd', /^react-dom\.(development|production\.min)\.js$/]] },
   { dep: 'vue', version: '3.5.13', to: 'vue', copy: [['dist', /^vue\.(global|esm-browser)(\.prod)?\.js$/]] },
   { dep: 'three', version: '0.170.0', to: 'three', copy: [['build', /^three\.module(\.min)?\.js$/]] },
-  { dep: 'highlight.js', version: '11.11.1', to: 'highlight.js', copy: [['styles', /^[^/]*\.css$/]] },
+  { dep: 'highlight.js', version: '11.11.1', to: 'highlight.js', copy: [['styles', /^[^/]*\.(css|png|jpg)$/]] },
 ]
 
 const spec = JSON.stringify(PACKAGES, (_key, value) => (value instanceof RegExp ? value.source : value))

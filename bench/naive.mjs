@@ -3,15 +3,15 @@
 // @convoy/minify, node:zlib gzip 9 and brotli 11):
 //
 //   for each file (sorted): read → md5 → original + fingerprinted copy
-//     .js/.mjs/.cjs/.css not named .min.: the shipped foo.min.js when there is one (Convoy's useExistingMin default,
-//       `--minify-all` turns it off), else terser (compress + mangle, license comments, source map) or clean-css
-//       level 1 (no rebase, no inlining) → fingerprinted .cmin. file (+ .cmin.js.map)
+//     .js/.mjs/.cjs/.css not named .min.: terser (compress + mangle, license comments, source map) or clean-css
+//       level 1 (no rebase, no inlining) → fingerprinted .cmin. file (+ .cmin.js.map); with `--reuse-min`, a shipped
+//       sibling foo.min.js is served instead, as Convoy's useExistingMin does (then both do the same work)
 //     served file of a text type: gzip 9 and brotli 11, each kept when ≤ 95% of the original
 //   then a JSON manifest.
 //
 // It rewrites no references (CSS url(), sourceMappingURL): that only makes it cheaper than Convoy.
 //
-//   node bench/naive.mjs --source DIR --out DIR [--minify-all] [--json]
+//   node bench/naive.mjs --source DIR --out DIR [--reuse-min] [--json]
 import { createHash } from 'node:crypto'
 import { isUtf8 } from 'node:buffer'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -66,7 +66,7 @@ function walk(dir, base = dir) {
 }
 
 /** Runs the naive pipeline over `source` into `out`; resolves to a small report. */
-export async function naiveCollect({ source, out, useExistingMin = true }) {
+export async function naiveCollect({ source, out, useExistingMin = false }) {
   const started = performance.now()
   const cleanCss = new CleanCSS({ level: 1, rebase: false, inline: false, returnPromise: false })
   const paths = walk(source).sort()
@@ -181,12 +181,12 @@ export async function naiveCollect({ source, out, useExistingMin = true }) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { values } = parseArgs({
-    options: { source: { type: 'string' }, out: { type: 'string' }, 'minify-all': { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { source: { type: 'string' }, out: { type: 'string' }, 'reuse-min': { type: 'boolean' }, json: { type: 'boolean' } },
   })
   if (!values.source || !values.out) {
-    console.error('usage: node bench/naive.mjs --source DIR --out DIR [--minify-all] [--json]')
+    console.error('usage: node bench/naive.mjs --source DIR --out DIR [--reuse-min] [--json]')
     process.exit(2)
   }
-  const report = await naiveCollect({ source: values.source, out: values.out, useExistingMin: !values['minify-all'] })
+  const report = await naiveCollect({ source: values.source, out: values.out, useExistingMin: values['reuse-min'] === true })
   console.log(values.json ? JSON.stringify(report) : report)
 }

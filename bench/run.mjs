@@ -4,7 +4,8 @@
 //   pnpm bench [--only collect,serve,runtime,s3] [--quick] [--runs N]
 //
 // The root script builds first (`turbo run build`); this file builds nothing. `--quick` is a smoke check: one round
-// of each collect scenario, short serve rounds. Not a test: exits 1 only when a benchmark fails to run.
+// of each collect scenario (without the same-work baseline), short serve rounds, one S3 run. `--runs` sets the rounds
+// of collect and the runs of s3. Not a test: exits 1 only when a benchmark fails to run.
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -26,10 +27,10 @@ const resultsDir = join(here, '.work')
 mkdirSync(resultsDir, { recursive: true })
 
 /** Runs a script, its stdout echoed as it comes and also kept; stderr passes through. */
-function run(script, scriptArgs, { echo = true } = {}) {
+function run(script, scriptArgs, { echo = true, cwd = root } = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [script, ...scriptArgs], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, [script, ...scriptArgs], { cwd, stdio: ['ignore', 'pipe', 'inherit'] })
     let stdout = ''
     child.stdout.on('data', (chunk) => {
       stdout += chunk
@@ -48,8 +49,8 @@ const BENCHES = {
     async run() {
       const results = join(resultsDir, 'collect-results.json')
       rmSync(results, { force: true })
-      const runs = args.runs ?? (quick ? '1' : '3')
-      const result = await run(this.script, ['--runs', runs, '--results', results])
+      const settings = [...(quick ? ['--quick'] : []), ...(args.runs ? ['--runs', args.runs] : [])]
+      const result = await run(this.script, [...settings, '--results', results])
       const summary = existsSync(results) ? JSON.parse(readFileSync(results, 'utf8')).summary : []
       return { ...result, summary }
     },
@@ -106,7 +107,8 @@ const BENCHES = {
   s3: {
     script: join(root, 'packages', 'storage-s3', 'bench', 's3-bench.mjs'),
     async run() {
-      return { ...(await run(this.script, quick ? ['--quick'] : [])), summary: [] }
+      const settings = [...(quick ? ['--runs', '1'] : []), ...(args.runs ? ['--runs', args.runs] : [])]
+      return { ...(await run(this.script, settings, { cwd: dirname(dirname(this.script)) })), summary: [] }
     },
   },
 }

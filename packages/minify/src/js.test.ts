@@ -220,3 +220,11 @@ describe('minifyJs engines', () => {
     expect(error.message).toBe("@convoy/minify: unknown JS engine 'esbuild': use 'terser' or 'swc'")
   })
 })
+
+describe('ES modules named .js', () => {
+  it.each(['terser', 'swc'] as const)('%s minifies an ES module that ships as .js', async (engine) => {
+    const code = "import { ref } from './vue.js'\nexport function counter(start) {\n  const value = ref(start)\n  return value\n}\n"
+    const result = await minifyJs(code, { filename: 'vendor/vue.esm-browser.js', engine })
+    expect(result.code).toMatch(/^import\{ref(?: as \w)?\}from"\.\/vue\.js";export function counter\(\w\)\{return \w+\(\w\)\}/)
+  })
+})

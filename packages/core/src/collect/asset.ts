@@ -26,6 +26,8 @@ export interface Asset {
   readonly contentType: string
   /** Full-length content hash of the original bytes. */
   readonly sourceHash: string
+  /** SRI of the original bytes, computed while streaming a file no step reads (so it is read once). */
+  readonly sourceIntegrity?: string
   /** The original bytes, or `null` when the file is streamed from disk. */
   readonly original: Uint8Array | null
   /**

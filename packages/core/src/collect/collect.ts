@@ -171,17 +171,19 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   const contentSteps = steps.filter((step) => step.phase === 'content')
   const outputSteps = steps.filter((step) => step.phase === 'output')
   const dependencies = new Map<Asset, Asset[]>()
-  for (const asset of assets) {
-    const targets = new Set<Asset>()
-    for (const step of steps) {
-      if (!step.applies(asset) || step.dependencies === undefined) continue
-      for (const target of step.dependencies(asset, contexts.get(step)!)) {
-        const dependency = byLogicalPath.get(target)
-        if (dependency !== undefined) targets.add(dependency)
+  await Promise.all(
+    assets.map(async (asset) => {
+      const targets = new Set<Asset>()
+      for (const step of steps) {
+        if (!step.applies(asset) || step.dependencies === undefined) continue
+        for (const target of await step.dependencies(asset, contexts.get(step)!)) {
+          const dependency = byLogicalPath.get(target)
+          if (dependency !== undefined) targets.add(dependency)
+        }
       }
-    }
-    dependencies.set(asset, [...targets])
-  }
+      dependencies.set(asset, [...targets])
+    }),
+  )
   const components = componentsInDependencyOrder(assets, (asset) => dependencies.get(asset) ?? [])
   const cycleSignature = steps.map((step) => `${step.name}:${step.signature ?? ''}`).join('|')
 
@@ -358,15 +360,20 @@ async function loadAsset(file: SourceFile, steps: readonly Step[], sourceHashOpt
     const contents = new Uint8Array(await readFile(file.absolutePath))
     return { ...asset, original: contents, contents, size: contents.byteLength, sourceHash: contentHash(contents, sourceHashOptions) }
   }
+  // One read for both: the fingerprint, and the integrity of the file as it will be served.
   const hash = createHash(sourceHashOptions.algorithm)
-  for await (const chunk of createReadStream(file.absolutePath)) hash.update(chunk as Buffer)
-  return { ...asset, sourceHash: hash.digest('hex') }
+  const sri = createHash('sha384')
+  for await (const chunk of createReadStream(file.absolutePath)) {
+    hash.update(chunk as Buffer)
+    sri.update(chunk as Buffer)
+  }
+  return { ...asset, sourceHash: hash.digest('hex'), sourceIntegrity: `sha384-${sri.digest('base64')}` }
 }
 
 async function entryOf(asset: Asset): Promise<ManifestEntry> {
   const served = servedOf(asset)
   const size = served.contents === null ? asset.size : served.contents.byteLength
-  const sri = served.contents === null ? await integrityOfFile(asset.sourceFile) : integrity(served.contents)
+  const sri = served.contents !== null ? integrity(served.contents) : (asset.sourceIntegrity ?? (await integrityOfFile(asset.sourceFile)))
   const encodings: { gzip?: { path: string; size: number }; br?: { path: string; size: number } } = {}
   if (asset.encodings.gzip !== undefined) encodings.gzip = { path: asset.encodings.gzip.path, size: asset.encodings.gzip.contents.byteLength }
   if (asset.encodings.br !== undefined) encodings.br = { path: asset.encodings.br.path, size: asset.encodings.br.contents.byteLength }

@@ -25,7 +25,7 @@ export function createDefaultSteps(options: DefaultStepsOptions): Step[] {
   const minify = options.minify === false ? { js: false as const, css: false as const } : options.minify === true ? {} : options.minify
   const compress = options.compress === false ? { gzip: false as const, brotli: false as const } : options.compress === true ? {} : options.compress
   return [
-    createReferencesStep({ baseUrl: options.baseUrl, rewriteJsModules: options.rewriteJsModules }),
+    createReferencesStep({ baseUrl: options.baseUrl, rewriteJsModules: options.rewriteJsModules, cache: options.cache }),
     createMinifyStep({ js: minify.js ?? 'terser', css: minify.css ?? 'clean-css', useExistingMin: options.useExistingMin, runner: options.runner, cache: options.cache }),
     createCompressStep({ gzip: compress.gzip ?? 9, brotli: compress.brotli ?? 11, runner: options.runner, cache: options.cache }),
   ]

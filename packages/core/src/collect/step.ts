@@ -36,7 +36,7 @@ export interface Step {
    * Logical paths this step needs processed before it can run on the asset (reference targets, a shipped `.min`
    * sibling). The pipeline processes those first; cycles are handled as one group.
    */
-  dependencies?(asset: Asset, context: StepContext): readonly string[]
+  dependencies?(asset: Asset, context: StepContext): readonly string[] | Promise<readonly string[]>
   /** For `output` steps that rename the served file: the marker they put after the hash (`cmin`). */
   servedMarker?(asset: Asset): string | undefined
   /** Part of the cache key and of cycle fingerprints: changes whenever the step's output could change (tool versions, options). */

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { isConvoyError } from '@convoy/errors'
 import {
   findCssReferences,
@@ -10,13 +11,23 @@ import {
 } from '@convoy/references'
 import type { Asset } from '../collect/asset.js'
 import type { Step, StepContext } from '../collect/step.js'
+import type { TaskCache } from '../work/cache.js'
+import { cacheKey } from '../work/cache-key.js'
 
 export interface ReferencesStepOptions {
   /** Root-relative URLs under this prefix point into the collected tree. */
   readonly baseUrl: string
   /** Also rewrite relative ES module specifiers in JS. */
   readonly rewriteJsModules: boolean
+  /** Where the parsed references of each file are kept between runs. */
+  readonly cache: TaskCache
 }
+
+/** The parse of one file: its references, or why it could not be parsed. */
+type Found = { readonly references: Reference[] } | { readonly problem: Problem }
+
+/** Part of the cache key: a new `@convoy/references` may find references differently. */
+const REFERENCES_VERSION = (createRequire(import.meta.url)('@convoy/references/package.json') as { version: string }).version
 
 interface LocalReference {
   readonly reference: Reference
@@ -52,21 +63,40 @@ const JS = /\.(?:m?js|cjs)$/i
 export function createReferencesStep(options: ReferencesStepOptions): Step {
   const base = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`
 
+  const kind = (asset: Asset): 'css' | 'js' => (CSS.test(asset.logicalPath) ? 'css' : 'js')
+
   /** Parses the current text; pure, so the second pass of a cycle can find its references again. */
-  const scan = (asset: Asset, context: StepContext): { local: LocalReference[]; problems: Problem[] } => {
+  const find = (asset: Asset): Found => {
     const text = textOf(asset)
-    const local: LocalReference[] = []
-    const problems: Problem[] = []
-    let references: Reference[]
     try {
-      references = CSS.test(asset.logicalPath) ? findCssReferences(text, { file: asset.sourceFile }) : findJsReferences(text, { modules: options.rewriteJsModules, file: asset.sourceFile })
+      const references = kind(asset) === 'css' ? findCssReferences(text, { file: asset.sourceFile }) : findJsReferences(text, { modules: options.rewriteJsModules, file: asset.sourceFile })
+      return { references }
     } catch (error) {
       // A file we cannot parse is published as it is; the warning says why its references were not rewritten.
       if (!isConvoyError(error)) throw error
-      problems.push({ message: `references not rewritten: ${error.message.replace(/^@convoy\/references: /, '')}`, ...position(error) })
-      return { local, problems }
+      return { problem: { message: `references not rewritten: ${error.message.replace(/^@convoy\/references: /, '')}`, ...position(error) } }
     }
-    for (const reference of references) {
+  }
+
+  /** {@link find} through the persistent cache: parsing every stylesheet and script is most of a warm run's work. */
+  const findCached = async (asset: Asset): Promise<Found> => {
+    // The text is still the original here (first pass), whose full hash is known: no need to hash it again.
+    const original = asset.contents === asset.original
+    const signature = { task: 'references', kind: kind(asset), modules: options.rewriteJsModules, version: REFERENCES_VERSION, file: asset.sourceFile, source: original ? asset.sourceHash : undefined }
+    const key = original ? cacheKey(signature) : cacheKey(signature, asset.contents ?? new Uint8Array())
+    const cached = await options.cache.get(key)
+    if (cached?.[0] !== undefined) return JSON.parse(Buffer.from(cached[0]).toString('utf8')) as Found
+    const found = find(asset)
+    await options.cache.set(key, [Buffer.from(JSON.stringify(found))])
+    return found
+  }
+
+  /** Which references point at collected files, and the problems to report about the others. */
+  const resolveAll = (asset: Asset, found: Found, context: StepContext): { local: LocalReference[]; problems: Problem[] } => {
+    if ('problem' in found) return { local: [], problems: [found.problem] }
+    const local: LocalReference[] = []
+    const problems: Problem[] = []
+    for (const reference of found.references) {
       const resolved = resolveReference(asset.logicalPath, reference.url, { baseUrl: base })
       if (resolved.kind === 'skip') continue
       const where = { line: reference.line, column: reference.column }
@@ -81,10 +111,10 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
     return { local, problems }
   }
 
-  const stateOf = (asset: Asset, context: StepContext): State => {
+  const stateOf = async (asset: Asset, context: StepContext): Promise<State> => {
     let state = asset.state.get('references') as State | undefined
     if (state === undefined) {
-      const { local, problems } = scan(asset, context)
+      const { local, problems } = resolveAll(asset, await findCached(asset), context)
       for (const problem of problems) context.warn({ file: asset.sourceFile, ...problem })
       state = { local, pending: undefined }
       asset.state.set('references', state)
@@ -96,9 +126,9 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
     name: 'references',
     phase: 'content',
     applies: (asset) => CSS.test(asset.logicalPath) || JS.test(asset.logicalPath),
-    dependencies: (asset, context) => stateOf(asset, context).local.map((local) => local.target),
-    run(asset, context) {
-      const state = stateOf(asset, context)
+    dependencies: async (asset, context) => (await stateOf(asset, context)).local.map((local) => local.target),
+    async run(asset, context) {
+      const state = await stateOf(asset, context)
       if (state.pending === undefined) {
         state.pending = rewrite(asset, state.local, context)
         return
@@ -106,7 +136,7 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
       // Second pass of a reference cycle: offsets moved when the first pass rewrote, so find the references again.
       const waiting = state.pending
       state.pending = new Set()
-      rewrite(asset, scan(asset, context).local.filter((local) => waiting.has(local.target)), context)
+      rewrite(asset, resolveAll(asset, find(asset), context).local.filter((local) => waiting.has(local.target)), context)
     },
   }
 

@@ -1,4 +1,5 @@
-import CleanCSS from 'clean-css'
+import { createRequire } from 'node:module'
+import type CleanCSS from 'clean-css'
 import { engineError, syntaxError } from '../errors.js'
 import type { CssEngine } from '../types.js'
 
@@ -9,7 +10,9 @@ function minifier(level: 1 | 2): CleanCSS.MinifierOutput {
   let instance = minifiers.get(level)
   if (!instance) {
     // References are already final when we minify: never rebase them, never inline `@import`s.
-    instance = new CleanCSS({ level, rebase: false, inline: false, returnPromise: false })
+    // Required on first use (clean-css is CommonJS): a run whose outputs all come from the cache never loads it.
+    const CleanCss = createRequire(import.meta.url)('clean-css') as typeof CleanCSS
+    instance = new CleanCss({ level, rebase: false, inline: false, returnPromise: false })
     minifiers.set(level, instance)
   }
   return instance

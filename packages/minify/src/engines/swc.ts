@@ -18,20 +18,29 @@ export function createSwcEngine(load: ModuleLoader<typeof Swc | { default: typeo
     name: 'swc',
     async minify(code, options) {
       const { minify } = await swc()
-      let output: Swc.Output
-      try {
-        output = await minify(code, {
+      const run = (module: boolean): Promise<Swc.Output> =>
+        minify(code, {
           compress: {},
           mangle: {},
-          module: options.module,
+          module,
           // Like terser's `module`: only module scope is private, a script's top level is global.
-          toplevel: options.module,
+          toplevel: module,
           format: { comments: 'some' },
           sourceMap: options.sourceMap !== undefined,
           inlineSourcesContent: false,
         })
+      let output: Swc.Output
+      try {
+        output = await run(options.module)
       } catch (error) {
-        throw toConvoyError(code, options, error)
+        // Many ES modules ship as `.js` (vue.esm-browser.js): terser takes them as scripts, swc refuses. Retry as a module.
+        const moduleSyntax = !options.module && /cannot be used outside of module code/.test(String(error instanceof Error ? error.message : error))
+        try {
+          if (!moduleSyntax) throw error
+          output = await run(true)
+        } catch (retryError) {
+          throw toConvoyError(code, options, retryError)
+        }
       }
       return finish(output, options)
     },

@@ -1,4 +1,3 @@
-import { minify } from 'terser'
 import { engineError, syntaxError } from '../errors.js'
 import type { JsEngine } from '../types.js'
 
@@ -18,6 +17,8 @@ function isParseError(error: unknown): error is TerserParseError {
 export const terserEngine: JsEngine = {
   name: 'terser',
   async minify(code, { filename, module, sourceMap }) {
+    // Loaded on first use: a run whose outputs all come from the cache never pays for parsing terser.
+    const { minify } = await import('terser')
     try {
       const result = await minify(
         // The input's key becomes the map's `sources` entry.
