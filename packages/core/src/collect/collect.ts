@@ -224,8 +224,9 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
         await runAll(contentSteps)
       } else {
         for (const asset of members) {
-          // Untouched streamed files: the fingerprint is a prefix of the full source hash (same algorithm).
-          const fingerprint = asset.contents === null ? asset.sourceHash.slice(0, hash.length) : context.fingerprint(asset.contents)
+          // Bytes no content step changed: the fingerprint is a prefix of the full source hash (same algorithm).
+          const untouched = asset.contents === null || asset.contents === asset.original
+          const fingerprint = untouched ? asset.sourceHash.slice(0, hash.length) : context.fingerprint(asset.contents!)
           asset.fingerprinted = fingerprintedName(asset.logicalPath, fingerprint)
         }
       }

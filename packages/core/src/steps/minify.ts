@@ -67,7 +67,9 @@ export function createMinifyStep(options: MinifyStepOptions): Step {
         return
       }
       const source = basename(asset.fingerprinted!)
-      const key = cacheKey({ task: 'minify', signature, engine, source }, original)
+      // When the reference step changed nothing, the source hash already identifies these bytes: no second pass.
+      const untouched = asset.contents === asset.original
+      const key = untouched ? cacheKey({ task: 'minify', signature, engine, source, sourceHash: asset.sourceHash }) : cacheKey({ task: 'minify', signature, engine, source }, original)
       let parts = await options.cache.get(key)
       if (parts === undefined) {
         try {
