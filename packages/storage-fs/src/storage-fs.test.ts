@@ -272,13 +272,13 @@ describe('disk errors', () => {
     expect(error.message).toMatch(/^@convoy\/storage-fs: cannot read loop in .*: ELOOP/)
   })
 
-  it('a permission error becomes ERR_CONVOY_STORAGE', async (test) => {
+  it('a permission error becomes ERR_CONVOY_STORAGE', async (context) => {
     await chmod(root, 0o555)
     const probe = await writeFile(join(root, 'probe'), 'x').then(
       () => true,
       () => false,
     )
-    if (probe) return test.skip('chmod does not stop this user (root) from writing')
+    if (probe) return context.skip('chmod does not stop this user (root) from writing')
     const error = await rejection(createFsStorage({ root }).write('css/a.css', 'a'))
     expect(error.code).toBe('ERR_CONVOY_STORAGE')
     expect(error.message).toMatch(/^@convoy\/storage-fs: cannot write css\/a\.css in .*: EACCES/)

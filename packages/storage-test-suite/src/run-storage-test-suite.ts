@@ -140,10 +140,10 @@ export function runStorageTestSuite(
         }
       }, timeout)
 
-      it('keeps each object as the file localDirectory/path when it declares a localDirectory', async (test) => {
+      it('keeps each object as the file localDirectory/path when it declares a localDirectory', async (context) => {
         const storage = current()
         const directory = storage.capabilities.localDirectory
-        if (directory === undefined) return test.skip('the storage declares no localDirectory')
+        if (directory === undefined) return context.skip('the storage declares no localDirectory')
         await storage.write('css/site.css', 'body{color:red}')
         expect(await readFile(join(directory, 'css', 'site.css'), 'utf8')).toBe('body{color:red}')
       }, timeout)
@@ -543,9 +543,9 @@ export function runStorageTestSuite(
     })
 
     describe('atomic writes (when capabilities.atomicWrites)', () => {
-      it('a reader polling during repeated overwrites never sees a partial object', async (test) => {
+      it('a reader polling during repeated overwrites never sees a partial object', async (context) => {
         const storage = current()
-        if (!storage.capabilities.atomicWrites) return test.skip('the storage does not declare atomicWrites')
+        if (!storage.capabilities.atomicWrites) return context.skip('the storage does not declare atomicWrites')
         const size = 256 * 1024
         const versions = [filled(size, 0x61), filled(size, 0x62)] as const
         await storage.write('hot.bin', versions[0])
@@ -576,9 +576,9 @@ export function runStorageTestSuite(
         expect(wrong, 'reads that saw a partial or missing object').toEqual([])
       }, timeout)
 
-      it('a write in progress is invisible: readers see the old object (or none) until it ends', async (test) => {
+      it('a write in progress is invisible: readers see the old object (or none) until it ends', async (context) => {
         const storage = current()
-        if (!storage.capabilities.atomicWrites) return test.skip('the storage does not declare atomicWrites')
+        if (!storage.capabilities.atomicWrites) return context.skip('the storage does not declare atomicWrites')
         await storage.write('page.txt', 'old content')
         const replacing = new PassThrough()
         const creating = new PassThrough()
@@ -605,9 +605,9 @@ export function runStorageTestSuite(
         expectBytes(await storage.read('new.txt'), filled(65 * 1024, 0x6e), 'new.txt after')
       }, timeout)
 
-      it('a write whose body stream fails keeps the old object', async (test) => {
+      it('a write whose body stream fails keeps the old object', async (context) => {
         const storage = current()
-        if (!storage.capabilities.atomicWrites) return test.skip('the storage does not declare atomicWrites')
+        if (!storage.capabilities.atomicWrites) return context.skip('the storage does not declare atomicWrites')
         await storage.write('keep.txt', 'old content')
         const failure = new Error('the body broke midway')
         await expect(storage.write('keep.txt', failingStream(filled(64 * 1024, 1), failure))).rejects.toThrow()
