@@ -55,6 +55,26 @@ export interface Asset {
   readonly state: Map<string, unknown>
 }
 
+/** A fresh asset: nothing processed yet, nothing loaded unless `loaded` gives its bytes. */
+export function createAsset(fields: { logicalPath: string; sourceFile: string; size: number; contentType: string; sourceHash?: string; bytes?: Uint8Array }): Asset {
+  const bytes = fields.bytes ?? null
+  return {
+    logicalPath: fields.logicalPath,
+    sourceFile: fields.sourceFile,
+    size: fields.size,
+    contentType: fields.contentType,
+    sourceHash: fields.sourceHash ?? '',
+    original: bytes,
+    contents: bytes,
+    fingerprinted: undefined,
+    served: undefined,
+    plannedServed: undefined,
+    map: undefined,
+    encodings: {},
+    state: new Map(),
+  }
+}
+
 /** The served file's path and bytes: the output of the last step that produced one. */
 export function servedOf(asset: Asset): { path: string; contents: Uint8Array | null } {
   if (asset.served !== undefined) return asset.served

@@ -4,7 +4,7 @@ import { integrity } from '@convoy/hash'
 import type { ManifestCarpool, ManifestEntry } from '@convoy/manifest'
 import type { DeclaredCarpool } from '../carpool-templates.js'
 import { contentTypeOf } from '@convoy/manifest'
-import { servedOf, type Asset } from './asset.js'
+import { createAsset, servedOf, type Asset } from './asset.js'
 import type { Step, StepContext } from './step.js'
 
 /** A bundle built by `collect`: its manifest record and the files to store. */
@@ -39,21 +39,9 @@ export async function buildDeclaredCarpool(
   })
   const path = carpoolName(carpool.kind, served, options.hash)
   const bytes = buildCarpool(carpool.kind, members)
-  const asset: Asset = {
-    logicalPath: path,
-    sourceFile: carpool.name,
-    size: bytes.byteLength,
-    contentType: contentTypeOf(path),
-    sourceHash: '',
-    original: bytes,
-    contents: bytes,
-    fingerprinted: path,
-    served: undefined,
-    plannedServed: undefined,
-    map: undefined,
-    encodings: {},
-    state: new Map(),
-  }
+  // The bundle's name is already content-addressed: it is its own fingerprinted (and served) file.
+  const asset = createAsset({ logicalPath: path, sourceFile: carpool.name, size: bytes.byteLength, contentType: contentTypeOf(path), bytes })
+  asset.fingerprinted = path
   // Only the steps that add siblings: the members are already minified, and the name is already content-addressed.
   for (const step of options.steps) {
     if (step.phase === 'output' && step.servedMarker === undefined && step.applies(asset)) await step.run(asset, options.context(step))

@@ -18,7 +18,7 @@ import {
 import { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '../cache-control.js'
 import { findSourceFiles, type SourceFile } from '../sources.js'
 import type { Storage, StorageWriteOptions } from '../storage.js'
-import { servedOf, type Asset, type Warning } from './asset.js'
+import { createAsset, servedOf, type Asset, type Warning } from './asset.js'
 import type { DeclaredCarpool } from '../carpool-templates.js'
 import { buildDeclaredCarpool } from './carpools.js'
 import { componentsInDependencyOrder } from './graph.js'
@@ -163,9 +163,6 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   }
   // Each step sees the shared context with warnings labelled by its own name.
   const contexts = new Map(steps.map((step) => [step, { ...context, warn: (warning: Omit<Warning, 'step'>) => warnings.push({ step: step.name, ...warning }) }]))
-  const runStep = async (step: Step, asset: Asset): Promise<void> => {
-    await step.run(asset, contexts.get(step)!)
-  }
 
   // Dependencies between files (references), then processing in dependency order, cycles as one group.
   const contentSteps = steps.filter((step) => step.phase === 'content')
@@ -205,7 +202,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
           for (const step of phaseSteps) {
             if (!step.applies(asset)) continue
             activeStep = step.name
-            await runStep(step, asset)
+            await step.run(asset, contexts.get(step)!)
           }
         }
       }
@@ -340,21 +337,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
 }
 
 async function loadAsset(file: SourceFile, steps: readonly Step[], sourceHashOptions: { algorithm: string; length: number }): Promise<Asset> {
-  const asset: Asset = {
-    logicalPath: file.logicalPath,
-    sourceFile: file.absolutePath,
-    size: file.size,
-    contentType: contentTypeOf(file.logicalPath),
-    sourceHash: '',
-    original: null,
-    contents: null,
-    fingerprinted: undefined,
-    served: undefined,
-    plannedServed: undefined,
-    map: undefined,
-    encodings: {},
-    state: new Map(),
-  }
+  const asset = createAsset({ logicalPath: file.logicalPath, sourceFile: file.absolutePath, size: file.size, contentType: contentTypeOf(file.logicalPath) })
   // Only what content steps read (CSS, JS) is loaded now: they must be scanned for references up front.
   const needed = steps.some((step) => step.phase === 'content' && step.applies(asset))
   if (needed) {
