@@ -58,6 +58,14 @@ export interface ConvoyConfig {
   readonly bundles?: Readonly<Record<string, { readonly kind: 'css' | 'js'; readonly members: readonly string[] }>>
   /** Globs of templates whose `{% carpool %}` blocks `collect` builds ahead of time. */
   readonly templates?: readonly string[]
+  /**
+   * Which symbolic links in the sources are followed. Default `'inside'`: only links whose real path stays inside a
+   * source directory; any other is skipped with a warning. `'outside'` follows every link: whatever it points at is
+   * published to the world, so use it only for links you made on purpose (a vendored folder).
+   */
+  readonly followSymlinks?: 'inside' | 'outside'
+  /** Seconds to wait while another `collect` or `clean` holds the output directory's lock. Default `0`: fail at once with `ERR_CONVOY_CONFLICT`. */
+  readonly lockTimeout?: number
 }
 
 /**
@@ -84,6 +92,7 @@ export interface LoadedConfig {
 
 const KNOWN_KEYS = new Set<keyof ConvoyConfig>([
   'sources', 'out', 'storage', 'baseUrl', 'ignore', 'hash', 'minify', 'compress', 'useExistingMin', 'rewriteJsModules', 'strict', 'cacheDir', 'bundles', 'templates',
+  'followSymlinks', 'lockTimeout',
 ])
 
 /**
@@ -145,6 +154,8 @@ function validateConfig(value: unknown, file: string): ConvoyConfig {
   expect('rewriteJsModules', typeof config.rewriteJsModules === 'boolean', 'true or false')
   expect('strict', typeof config.strict === 'boolean', 'true or false')
   expect('templates', isStringArray(config.templates), 'an array of glob patterns')
+  expect('followSymlinks', config.followSymlinks === 'inside' || config.followSymlinks === 'outside', "'inside' or 'outside'")
+  expect('lockTimeout', typeof config.lockTimeout === 'number' && Number.isFinite(config.lockTimeout) && config.lockTimeout >= 0, 'a number of seconds, at least 0')
   const bundles = config.bundles as Record<string, unknown> | undefined
   expect('bundles', typeof bundles === 'object' && bundles !== null && !Array.isArray(bundles) && Object.values(bundles).every((bundle) => {
     const b = bundle as Record<string, unknown> | null

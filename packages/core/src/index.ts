@@ -1,4 +1,4 @@
-export type { Storage, StorageBody, StorageCapabilities, StorageEntry, StorageWriteOptions } from './storage.js'
+export type { Storage, StorageBody, StorageCapabilities, StorageEntry, StorageWriteOptions, StorageLock, StorageLockOptions, VersionedObject } from './storage.js'
 export { ConvoyError, isConvoyError, ERROR_CODES, type ConvoyErrorCode, type ConvoyErrorOptions } from '@convoy/errors'
 export { defineConfig, loadConfig, CONFIG_FILES, type ConvoyConfig, type MinifyConfig, type CompressConfig, type LoadedConfig } from './config.js'
 export { collect, type CollectOptions, type CollectReport, type CollectProgress, type CollectFailure, type ByteTotals } from './collect/collect.js'

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, realpath, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -49,13 +49,73 @@ describe('findSourceFiles', () => {
     expect(shadowed).toEqual([{ logicalPath: 'css/a.css', used: join(first, 'css/a.css'), ignored: join(second, 'css/a.css') }])
   })
 
-  it('follows symlinks but ends symlink loops', async () => {
-    const root = await tree({ 'real/a.css': 'a' })
+  it('follows links that stay inside a source; reports aliases, loops and dangling links', async () => {
+    const root = await tree({ 'real/a.css': 'a', 'one.css': '1' })
     await symlink(join(root, 'real'), join(root, 'linked'))
     await symlink(root, join(root, 'real', 'loop'))
     await symlink(join(root, 'nowhere'), join(root, 'dangling.css'))
-    const { files } = await findSourceFiles({ sources: [root] })
-    expect(files.map((file) => file.logicalPath)).toEqual(['linked/a.css', 'real/a.css'])
+    await symlink(join(root, 'one.css'), join(root, 'same.css'))
+    const { files, skipped } = await findSourceFiles({ sources: [root] })
+    expect(files.map((file) => file.logicalPath)).toEqual(['one.css', 'real/a.css', 'same.css'])
+    expect(skipped.map((entry) => [entry.reason, entry.path])).toEqual([
+      ['symlink-dangling', join(root, 'dangling.css')],
+      ['symlink-alias', join(root, 'linked')],
+      ['symlink-loop', join(root, 'real', 'loop')],
+    ])
+    expect(skipped[1]!.detail).toContain(`already collected as ${join(root, 'real')}`)
+  })
+
+  it('never follows a link out of the sources unless followSymlinks is "outside"', async () => {
+    const root = await tree({ 'css/a.css': 'a' })
+    const outside = await tree({ 'shadow': 'root:*:19000:0:99999:7:::', 'passwd': 'x' })
+    await symlink(outside, join(root, 'etc'))
+    await symlink(join(outside, 'shadow'), join(root, 'shadow.txt'))
+    const { files, skipped } = await findSourceFiles({ sources: [root] })
+    expect(files.map((file) => file.logicalPath)).toEqual(['css/a.css'])
+    expect(skipped.map((entry) => [entry.reason, entry.path, entry.detail])).toEqual([
+      ['symlink-outside', join(root, 'etc'), expect.stringContaining(`-> ${await realpath(outside)} is outside every source directory`)],
+      ['symlink-outside', join(root, 'shadow.txt'), expect.stringContaining(`-> ${await realpath(join(outside, 'shadow'))}`)],
+    ])
+    const opened = await findSourceFiles({ sources: [root], followSymlinks: 'outside' })
+    expect(opened.files.map((file) => file.logicalPath)).toEqual(['css/a.css', 'etc/passwd', 'etc/shadow', 'shadow.txt'])
+    expect(opened.skipped).toEqual([])
+  })
+
+  it('follows a link into another source, and never into an excluded directory', async () => {
+    const first = await tree({ 'a.css': 'a' })
+    const second = await tree({ 'vendor/lib.js': 'v' })
+    const out = await tree({ 'x.css': 'x' })
+    await symlink(join(second, 'vendor'), join(first, 'vendor'))
+    await symlink(out, join(first, 'public'))
+    const { files, skipped } = await findSourceFiles({ sources: [first, second], exclude: [await realpath(out)], followSymlinks: 'outside' })
+    expect(files.map((file) => [file.logicalPath, file.source])).toEqual([['a.css', first], ['vendor/lib.js', first]])
+    expect(skipped.map((entry) => entry.reason)).toEqual(['symlink-output'])
+  })
+
+  it('walks each real folder once: 27 links to ancestors and each other cost O(real files)', async () => {
+    const files: Record<string, string> = {}
+    for (const a of ['a', 'b', 'c']) for (const b of ['x', 'y', 'z']) files[`${a}/${b}/f.css`] = `${a}${b}`
+    const root = await tree(files)
+    const folders = Object.keys(files).map((path) => dirname(path))
+    let made = 0
+    for (const [index, folder] of folders.entries()) {
+      await symlink(root, join(root, folder, 'up'))
+      await symlink(join(root, folders[(index + 1) % folders.length]!), join(root, folder, 'next'))
+      await symlink(join(root, dirname(folder)), join(root, folder, 'parent'))
+      made += 3
+    }
+    expect(made).toBe(27)
+    const { files: found, skipped } = await findSourceFiles({ sources: [root] })
+    expect(found).toHaveLength(9)
+    expect(skipped).toHaveLength(27)
+    expect(new Set(skipped.map((entry) => entry.reason))).toEqual(new Set(['symlink-loop', 'symlink-alias']))
+  })
+
+  it('skips names with a backslash or control characters, and special files, with a reason', async () => {
+    const root = await tree({ 'ok.css': 'a', 'back\\slash.css': 'b', 'bell\u0007.css': 'c', 'dir\\x/in.css': 'd' })
+    const { files, skipped } = await findSourceFiles({ sources: [root] })
+    expect(files.map((file) => file.logicalPath)).toEqual(['ok.css'])
+    expect(skipped.map((entry) => entry.reason)).toEqual(['unsafe-name', 'unsafe-name', 'unsafe-name'])
   })
 
   it('rejects a missing source and a file given as a source', async () => {

@@ -1,7 +1,8 @@
-import type { Dirent } from 'node:fs'
+import type { Dirent, Stats } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
-import { join, relative, sep } from 'node:path'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
+import pLimit from 'p-limit'
 import { ConvoyError } from '@convoy/errors'
 
 /** One file found in a source directory. */
@@ -22,38 +23,221 @@ export interface ShadowedFile {
   readonly ignored: string
 }
 
+/** Why an entry of a source was left out (besides dotfiles and `ignore` globs, which are wanted). */
+export type SkipReason = 'symlink-outside' | 'symlink-loop' | 'symlink-alias' | 'symlink-dangling' | 'symlink-output' | 'unsafe-name' | 'special-file'
+
+/** An entry of a source that was not collected, and why: every one is reported, never dropped silently. */
+export interface SkippedEntry {
+  readonly reason: SkipReason
+  /** The path as found in the source (the link, for symbolic links). */
+  readonly path: string
+  /** What it is, in words: `-> /etc (outside every source)`. */
+  readonly detail: string
+}
+
 /**
  * Files nobody means to publish: editor leftovers and OS droppings. Dotfiles (any path segment starting with `.`)
  * are ignored too, in code, so `.git/`, `.DS_Store` and `.env` never leak.
  */
 export const DEFAULT_IGNORE = ['**/*~', '**/*.swp', '**/*.swo', '**/*.swx', '**/#*#', '**/Thumbs.db', '**/desktop.ini'] as const
 
+/**
+ * Which symbolic links the walk follows. `'inside'` (the default): only links whose real path stays inside one of the
+ * sources. `'outside'`: any link (a vendored folder linked from elsewhere); whatever it points at is published, so
+ * link only what is meant to be public.
+ */
+export type FollowSymlinks = 'inside' | 'outside'
+
 export interface FindSourceFilesOptions {
   /** Absolute source directories, in order of precedence. */
   readonly sources: readonly string[]
   /** Extra globs matched against logical paths. */
   readonly ignore?: readonly string[]
+  /** Default `'inside'`. */
+  readonly followSymlinks?: FollowSymlinks
+  /** Real paths never entered (the output directory), even through a link. */
+  readonly exclude?: readonly string[]
 }
 
+/** How many entries of one folder are stat'ed at once. */
+const STAT_CONCURRENCY = 32
+
 /**
- * Walks the sources and returns every collectable file, sorted by logical path, plus the files shadowed by an
- * earlier source. Symlinked files and folders are followed (a folder only once, so loops end).
+ * A name that cannot be served safely by every storage and server: a backslash (a separator on Windows and in many
+ * URL parsers), control characters, or bytes that are not UTF-8 (shown by Node as U+FFFD, so the file cannot be
+ * opened again by that name).
  */
-export async function findSourceFiles(options: FindSourceFilesOptions): Promise<{ files: SourceFile[]; shadowed: ShadowedFile[] }> {
+// eslint-disable-next-line no-control-regex
+const UNSAFE_NAME = /[\\\u0000-\u001f\u007f-\u009f\ufffd]/
+
+/**
+ * Walks the sources and returns every collectable file, sorted by logical path, the files shadowed by an earlier
+ * source, and every entry that was left out with its reason.
+ *
+ * Each real directory is walked once per source (identity by device and inode), so links that loop or alias a folder
+ * cost nothing and are reported. Real folders are walked before linked ones, so a folder is always found under its
+ * own name rather than through a link to it, and the result is the same on every run.
+ */
+export async function findSourceFiles(options: FindSourceFilesOptions): Promise<{ files: SourceFile[]; shadowed: ShadowedFile[]; skipped: SkippedEntry[] }> {
   const ignored = picomatch([...DEFAULT_IGNORE, ...(options.ignore ?? [])], { dot: true })
   const byLogicalPath = new Map<string, SourceFile>()
   const shadowed: ShadowedFile[] = []
-  for (const source of options.sources) {
-    await assertDirectory(source)
-    for (const file of await walk(source, source, new Set([await realpath(source)]))) {
+  const skipped: SkippedEntry[] = []
+  for (const source of options.sources) await assertDirectory(source)
+  const realSources = await Promise.all(options.sources.map((source) => realpath(source)))
+  const exclude = options.exclude ?? []
+  for (const [index, source] of options.sources.entries()) {
+    const walker = new SourceWalker(source, realSources, exclude, options.followSymlinks ?? 'inside', skipped)
+    for (const file of await walker.walk(realSources[index]!)) {
       if (ignored(file.logicalPath)) continue
       const first = byLogicalPath.get(file.logicalPath)
       if (first === undefined) byLogicalPath.set(file.logicalPath, file)
       else shadowed.push({ logicalPath: file.logicalPath, used: first.absolutePath, ignored: file.absolutePath })
     }
   }
-  const files = [...byLogicalPath.values()].sort((a, b) => (a.logicalPath < b.logicalPath ? -1 : a.logicalPath > b.logicalPath ? 1 : 0))
-  return { files, shadowed }
+  const files = [...byLogicalPath.values()].sort((a, b) => compare(a.logicalPath, b.logicalPath))
+  return { files, shadowed, skipped }
+}
+
+/** Whether `child` is `parent` or below it; both must be real, absolute paths. */
+export function isInside(child: string, parent: string): boolean {
+  const path = relative(parent, child)
+  return path === '' || (path !== '..' && !path.startsWith(`..${sep}`) && !isAbsolute(path))
+}
+
+/**
+ * The real path of `path`, also when it does not exist yet (an output directory before the first run): the real path
+ * of its nearest existing ancestor, with the rest appended.
+ */
+export async function realPathOfFutureDirectory(path: string): Promise<string> {
+  const absolute = resolve(path)
+  try {
+    return await realpath(absolute)
+  } catch {
+    const parent = dirname(absolute)
+    if (parent === absolute) return absolute
+    return join(await realPathOfFutureDirectory(parent), relative(parent, absolute))
+  }
+}
+
+interface PendingLink {
+  readonly linkPath: string
+  readonly logicalDirectory: string
+}
+
+class SourceWalker {
+  /** `dev:ino` of every directory walked, with where it was walked. */
+  private readonly visited = new Map<string, string>()
+  private readonly limit = pLimit(STAT_CONCURRENCY)
+  private readonly files: SourceFile[] = []
+
+  constructor(
+    private readonly source: string,
+    private readonly realSources: readonly string[],
+    private readonly exclude: readonly string[],
+    private readonly followSymlinks: FollowSymlinks,
+    private readonly skipped: SkippedEntry[],
+  ) {}
+
+  async walk(realSource: string): Promise<SourceFile[]> {
+    const links: PendingLink[] = []
+    await this.walkDirectory(this.source, '', await stat(realSource), links)
+    // Linked folders last: each may reveal more links, handled in the same order on every run.
+    for (let next = links.shift(); next !== undefined; next = links.shift()) await this.followLink(next, links)
+    return this.files
+  }
+
+  private async walkDirectory(directory: string, logicalDirectory: string, info: Stats, links: PendingLink[]): Promise<void> {
+    this.visited.set(identity(info), directory)
+    let entries: Dirent[]
+    try {
+      entries = await readdir(directory, { withFileTypes: true })
+    } catch (error) {
+      throw new ConvoyError('ERR_CONVOY_READ', `@convoy/core: cannot read directory ${directory}: ${(error as Error).message}`, { file: directory, cause: error })
+    }
+    entries.sort((a, b) => compare(a.name, b.name))
+    const subdirectories: { path: string; logical: string; info: Stats }[] = []
+    await Promise.all(
+      entries.map((entry) =>
+        this.limit(async () => {
+          if (entry.name.startsWith('.')) return
+          const path = join(directory, entry.name)
+          const logical = logicalDirectory === '' ? entry.name : `${logicalDirectory}/${entry.name}`
+          if (UNSAFE_NAME.test(entry.name)) {
+            this.skip('unsafe-name', path, 'its name has a backslash, a control character or bytes that are not UTF-8, so it cannot be served safely everywhere')
+            return
+          }
+          if (entry.isSymbolicLink()) {
+            links.push({ linkPath: path, logicalDirectory })
+            return
+          }
+          if (entry.isDirectory()) {
+            subdirectories.push({ path, logical, info: await stat(path) })
+            return
+          }
+          if (!entry.isFile()) {
+            this.skip('special-file', path, 'it is not a regular file (a socket, FIFO or device)')
+            return
+          }
+          this.files.push({ logicalPath: logical, absolutePath: path, source: this.source, size: (await stat(path)).size })
+        }),
+      ),
+    )
+    subdirectories.sort((a, b) => compare(a.path, b.path))
+    for (const subdirectory of subdirectories) {
+      if (this.visited.has(identity(subdirectory.info))) continue // a bind mount of a folder already walked
+      await this.walkDirectory(subdirectory.path, subdirectory.logical, subdirectory.info, links)
+    }
+  }
+
+  private async followLink({ linkPath, logicalDirectory }: PendingLink, links: PendingLink[]): Promise<void> {
+    let target: string
+    let info: Stats
+    try {
+      target = await realpath(linkPath)
+      info = await stat(target)
+    } catch {
+      this.skip('symlink-dangling', linkPath, 'it is a symbolic link to nothing')
+      return
+    }
+    if (this.exclude.some((excluded) => isInside(target, excluded))) {
+      this.skip('symlink-output', linkPath, `-> ${target} is inside the output directory`)
+      return
+    }
+    if (this.followSymlinks === 'inside' && !this.realSources.some((source) => isInside(target, source))) {
+      this.skip('symlink-outside', linkPath, `-> ${target} is outside every source directory (followSymlinks: 'outside' follows it)`)
+      return
+    }
+    const name = linkPath.slice(linkPath.lastIndexOf(sep) + 1)
+    const logical = logicalDirectory === '' ? name : `${logicalDirectory}/${name}`
+    if (info.isFile()) {
+      this.files.push({ logicalPath: logical, absolutePath: linkPath, source: this.source, size: info.size })
+      return
+    }
+    if (!info.isDirectory()) {
+      this.skip('special-file', linkPath, `-> ${target} is not a regular file (a socket, FIFO or device)`)
+      return
+    }
+    const walkedAt = this.visited.get(identity(info))
+    if (walkedAt !== undefined) {
+      const loop = isInside(await realpath(dirname(linkPath)), target)
+      this.skip(loop ? 'symlink-loop' : 'symlink-alias', linkPath, loop ? `-> ${target} is a folder above it (a loop)` : `-> ${target} is already collected as ${walkedAt}`)
+      return
+    }
+    await this.walkDirectory(linkPath, logical, info, links)
+  }
+
+  private skip(reason: SkipReason, path: string, detail: string): void {
+    this.skipped.push({ reason, path, detail })
+  }
+}
+
+function identity(info: Stats): string {
+  return `${info.dev}:${info.ino}`
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 async function assertDirectory(source: string): Promise<void> {
@@ -68,39 +252,4 @@ async function assertDirectory(source: string): Promise<void> {
   if (!info.isDirectory()) {
     throw new ConvoyError('ERR_CONVOY_SOURCE', `@convoy/core: source ${source} is not a directory`, { file: source })
   }
-}
-
-/** `ancestors` holds the real paths of the folders above, so a symlink back up the tree ends the walk there. */
-async function walk(source: string, directory: string, ancestors: ReadonlySet<string>): Promise<SourceFile[]> {
-  let entries: Dirent[]
-  try {
-    entries = await readdir(directory, { withFileTypes: true })
-  } catch (error) {
-    throw new ConvoyError('ERR_CONVOY_READ', `@convoy/core: cannot read directory ${directory}: ${(error as Error).message}`, { file: directory, cause: error })
-  }
-  const nested = await Promise.all(
-    entries.map(async (entry): Promise<SourceFile[]> => {
-      if (entry.name.startsWith('.')) return []
-      const absolutePath = join(directory, entry.name)
-      let isDirectory = entry.isDirectory()
-      let isFile = entry.isFile()
-      let size = 0
-      if (entry.isSymbolicLink() || isFile) {
-        const info = await stat(absolutePath).catch(() => undefined)
-        if (info === undefined) return [] // a dangling symlink is not a file to publish
-        isDirectory = info.isDirectory()
-        isFile = info.isFile()
-        size = info.size
-      }
-      if (isDirectory) {
-        const real = await realpath(absolutePath)
-        if (ancestors.has(real)) return []
-        return walk(source, absolutePath, new Set([...ancestors, real]))
-      }
-      if (!isFile) return [] // sockets, FIFOs, devices
-      const logicalPath = relative(source, absolutePath).split(sep).join('/')
-      return [{ logicalPath, absolutePath, source, size }]
-    }),
-  )
-  return nested.flat()
 }

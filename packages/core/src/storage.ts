@@ -8,6 +8,13 @@ export interface StorageWriteOptions {
   readonly contentEncoding?: 'gzip' | 'br'
   /** `Cache-Control` to serve the object with, e.g. `public, max-age=31536000, immutable`. */
   readonly cacheControl?: string
+  /**
+   * Write only if the object's current version is this one (a `version` from `readVersioned()`), atomically on the
+   * backend; otherwise throw `ERR_CONVOY_CONFLICT` and write nothing. Only for storages with `conditionalWrites`.
+   */
+  readonly ifMatch?: string
+  /** `'*'`: write only if no object exists at the path, atomically; otherwise throw `ERR_CONVOY_CONFLICT`. Only with `conditionalWrites`. */
+  readonly ifNoneMatch?: '*'
 }
 
 /** The bytes of a write: a buffer, text (written as UTF-8) or a stream (consumed once). */
@@ -28,6 +35,35 @@ export interface StorageCapabilities {
   readonly atomicWrites: boolean
   /** The absolute directory that holds the objects, when they live on the local disk (servers can stream from it). */
   readonly localDirectory?: string
+  /**
+   * `readVersioned()` exists and `write()` honours `ifMatch` / `ifNoneMatch` atomically (S3 conditional writes), so a
+   * deploy can publish its manifest only if nobody else did meanwhile.
+   */
+  readonly conditionalWrites?: boolean
+}
+
+/** An object's bytes with the version a conditional write compares against (an S3 ETag). */
+export interface VersionedObject {
+  readonly body: Uint8Array
+  readonly version: string
+}
+
+/** What {@link Storage.lock} is told. */
+export interface StorageLockOptions {
+  /** What the holder does, shown to whoever waits for the lock, e.g. `convoy collect`. */
+  readonly purpose: string
+  /** How long to wait while another live process holds the lock before throwing `ERR_CONVOY_CONFLICT`. Default `0`. */
+  readonly timeoutMs?: number
+  /** Told once when the lock is busy (and we wait), and when a stale lock of a dead process is taken over. */
+  readonly onNotice?: (message: string) => void
+}
+
+/** An exclusive lock over a whole storage, held by one deploy (or clean) at a time. */
+export interface StorageLock {
+  /** Throws `ERR_CONVOY_CONFLICT` unless the lock is still ours on the storage (not taken over meanwhile). */
+  assertHeld(): Promise<void>
+  /** Gives the lock up; releasing twice, or a lock already taken over, is not an error. */
+  release(): Promise<void>
 }
 
 /**
@@ -56,4 +92,16 @@ export interface Storage {
   list(prefix?: string): AsyncIterable<StorageEntry>
   /** The public URL of an object, from the storage's own base URL (e.g. `/static/` or a bucket URL). */
   url(path: string): string
+  /** With `capabilities.conditionalWrites`: the object and its version, or `null` when there is none. */
+  readVersioned?(path: string): Promise<VersionedObject | null>
+  /**
+   * Optional: takes the storage's exclusive lock (a lock file on a local disk). A lock left by a dead process on this
+   * host is taken over with a notice; one held by a live process is waited for up to `timeoutMs`.
+   */
+  lock?(options: StorageLockOptions): Promise<StorageLock>
+  /**
+   * Optional: removes what writers that died left behind (temporary files of interrupted writes), never what a live
+   * process is still writing. Returns the paths removed.
+   */
+  removeLeftovers?(): Promise<readonly string[]>
 }

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   ERR_CONVOY_TEMPLATE: 'bad template tag argument',
   /** A carpool bundle could not be built. */
   ERR_CONVOY_CARPOOL: 'carpool bundle could not be built',
+  /** Another deploy holds the storage's lock, or changed the manifest under a conditional write, and retries ran out. Exit code 1. */
+  ERR_CONVOY_CONFLICT: 'concurrent deploy to the same storage',
 } as const
 
 export type ConvoyErrorCode = keyof typeof ERROR_CODES

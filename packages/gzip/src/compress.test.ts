@@ -66,6 +66,16 @@ describe.each(both)('%s', (_name, run) => {
     expect(gunzipSync(fast.gzip!).equals(js)).toBe(true)
   })
 
+  it('caps the brotli quality of inputs above the large-input size', async () => {
+    const capped = await run(js, { largeInput: { bytes: js.length - 1, brotliQuality: 1 } })
+    const atQuality1 = await run(js, { brotli: { quality: 1 } })
+    expect(Buffer.from(capped.br!).equals(Buffer.from(atQuality1.br!))).toBe(true)
+    const underTheSize = await run(js, { largeInput: { bytes: js.length, brotliQuality: 1 } })
+    expect(Buffer.from(underTheSize.br!).equals(Buffer.from((await run(js)).br!))).toBe(true)
+    const uncapped = await run(js, { largeInput: false })
+    expect(Buffer.from(uncapped.br!).equals(Buffer.from((await run(js)).br!))).toBe(true)
+  })
+
   it('rejects impossible options as configuration errors', async () => {
     for (const options of [{ gzip: { level: 10 } }, { brotli: { quality: 12 } }, { gzip: { level: 1.5 } }, { maxRatio: 0 }, { maxRatio: Number.NaN }]) {
       const error = await run(css, options).then(

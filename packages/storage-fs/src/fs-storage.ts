@@ -1,11 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import type { Dirent, Stats } from 'node:fs'
 import { type FileHandle, lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
-import type { Storage, StorageBody, StorageEntry } from '@convoy/core'
+import type { Storage, StorageBody, StorageEntry, StorageLock, StorageLockOptions } from '@convoy/core'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { bodyChunks, BodyStreamError } from '@convoy/manifest'
-import { TEMP_PREFIX, checkPath, checkPrefix, escapeError, isListable } from './paths.js'
+import { acquireLock, lockSettings } from './lock.js'
+import { LEFTOVER_AGE_MS, isRunning, tempName, tempOwner, thisHostId } from './owners.js'
+import { LOCK_NAME, TEMP_PREFIX, checkPath, checkPrefix, escapeError, isListable, isReservedName } from './paths.js'
 
 export interface FsStorageOptions {
   /** The directory that holds the objects. Resolved against the working directory; created on the first write. */
@@ -14,10 +15,33 @@ export interface FsStorageOptions {
   readonly baseUrl?: string
 }
 
+/** A `Storage` on a local directory: it always has `lock()` and `removeLeftovers()`. */
+export interface FsStorage extends Storage {
+  /**
+   * Takes the exclusive lock of the storage, the file `<root>/.convoy-lock` (the root is created if missing).
+   * A lock of a dead process of this host is taken over with a notice; one of a live process, or of another host,
+   * is waited for up to `timeoutMs` (default 0), then `ERR_CONVOY_CONFLICT`.
+   */
+  lock(options: StorageLockOptions): Promise<StorageLock>
+  /**
+   * Removes temporary files that writers which died left behind: those of a dead process of this host, and those
+   * of another host or of the old name format once older than one hour. Never those of a live process.
+   * Returns their paths relative to the root, sorted.
+   */
+  removeLeftovers(): Promise<readonly string[]>
+}
+
 /** Errors that mean "there is no such object here". */
 const MISSING = new Set(['ENOENT', 'ENOTDIR'])
 /** How many files of one folder `list()` stats at once. */
 const STAT_BATCH = 64
+
+/** One folder met by a walk: its path, its path relative to the root (`''` or ending in `/`), and its entries. */
+interface WalkedFolder {
+  readonly directory: string
+  readonly relative: string
+  readonly entries: readonly Dirent[]
+}
 
 function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code
@@ -27,7 +51,6 @@ function errorCode(error: unknown): string | undefined {
 function isMissing(error: unknown): boolean {
   return MISSING.has(errorCode(error) ?? '')
 }
-
 
 async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   for (let offset = 0; offset < bytes.byteLength; ) {
@@ -49,6 +72,7 @@ async function writeBody(handle: FileHandle, body: StorageBody): Promise<void> {
  * Writes are atomic (a temporary file in the target folder, fsync, rename), so a reader sees the old file or the
  * new one, never half of one. No path leaves the root: unsafe paths are refused, and so are symbolic links inside
  * the root that lead out of it. Write options (`contentType`…) are accepted and not stored: a file keeps no headers.
+ * `lock()` guards a deploy against a concurrent one; `removeLeftovers()` removes temporary files of dead writers.
  *
  * @example
  * import { createFsStorage } from '@convoy/storage-fs'
@@ -58,7 +82,7 @@ async function writeBody(handle: FileHandle, body: StorageBody): Promise<void> {
  * await storage.read('css/base.css') // Uint8Array of the file
  * storage.url('css/my file.css')     // '/static/css/my%20file.css'
  */
-export function createFsStorage(options: FsStorageOptions): Storage {
+export function createFsStorage(options: FsStorageOptions): FsStorage {
   if (typeof options.root !== 'string' || options.root.trim() === '') {
     throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/storage-fs: `root` must be the path of a directory')
   }
@@ -171,8 +195,11 @@ export function createFsStorage(options: FsStorageOptions): Storage {
     }
   }
 
-  /** Walks one folder and the folders under it that can still match `prefix`; never follows symlinked folders. */
-  async function* walk(directory: string, relative: string, prefix: string, realRoot: string): AsyncGenerator<StorageEntry> {
+  /**
+   * Yields the sorted entries of one folder, then walks the folders under it that `enter` accepts (given their
+   * relative path ending in `/`). Never follows symlinked folders, and never enters folders with reserved names.
+   */
+  async function* folders(directory: string, relative: string, enter: (folder: string) => boolean): AsyncGenerator<WalkedFolder> {
     let entries: Dirent[]
     try {
       entries = await readdir(directory, { withFileTypes: true })
@@ -181,28 +208,44 @@ export function createFsStorage(options: FsStorageOptions): Storage {
       throw error
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    const files: Dirent[] = []
-    const folders: Dirent[] = []
+    yield { directory, relative, entries }
     for (const entry of entries) {
-      if (entry.name.startsWith(TEMP_PREFIX)) continue
-      const path = relative + entry.name
-      if (entry.isDirectory()) {
-        const folder = `${path}/`
-        if (folder.startsWith(prefix) || prefix.startsWith(folder)) folders.push(entry)
-      } else if ((entry.isFile() || entry.isSymbolicLink()) && path.startsWith(prefix) && isListable(path)) {
-        files.push(entry)
+      const folder = `${relative}${entry.name}/`
+      if (entry.isDirectory() && !isReservedName(entry.name) && enter(folder)) yield* folders(join(directory, entry.name), folder, enter)
+    }
+  }
+
+  /** The objects under the folders that can still match `prefix`; never our own files (temporary files, the lock). */
+  async function* walk(prefix: string, realRoot: string): AsyncGenerator<StorageEntry> {
+    const matches = (folder: string): boolean => folder.startsWith(prefix) || prefix.startsWith(folder)
+    for await (const { directory, relative, entries } of folders(root, '', matches)) {
+      const files = entries.filter((entry) => {
+        const path = relative + entry.name
+        return !isReservedName(entry.name) && (entry.isFile() || entry.isSymbolicLink()) && path.startsWith(prefix) && isListable(path)
+      })
+      for (let start = 0; start < files.length; start += STAT_BATCH) {
+        const batch = files.slice(start, start + STAT_BATCH)
+        const stats = await Promise.all(batch.map((entry) => statListed(join(directory, entry.name), entry, realRoot)))
+        for (const [index, entry] of batch.entries()) {
+          const found = stats[index]
+          if (found) yield entryOf(relative + entry.name, found)
+        }
       }
     }
-    for (let start = 0; start < files.length; start += STAT_BATCH) {
-      const batch = files.slice(start, start + STAT_BATCH)
-      const stats = await Promise.all(batch.map((entry) => statListed(join(directory, entry.name), entry, realRoot)))
-      for (const [index, entry] of batch.entries()) {
-        const found = stats[index]
-        if (found) yield entryOf(relative + entry.name, found)
-      }
-    }
-    for (const folder of folders) {
-      yield* walk(join(directory, folder.name), `${relative}${folder.name}/`, prefix, realRoot)
+  }
+
+  /**
+   * Whether a temporary file is a leftover of a writer that died: its name records a pid of this host that is not
+   * running, or (another host's, or of the old format without a pid) it has not changed for {@link LEFTOVER_AGE_MS}.
+   */
+  const isLeftover = async (name: string, file: string, now: number): Promise<boolean> => {
+    const owner = tempOwner(name)
+    if (owner !== undefined && owner.hostId === thisHostId()) return !isRunning(owner.pid)
+    try {
+      return now - (await lstat(file)).mtimeMs > LEFTOVER_AGE_MS
+    } catch (error) {
+      if (isMissing(error)) return false
+      throw error
     }
   }
 
@@ -248,7 +291,8 @@ export function createFsStorage(options: FsStorageOptions): Storage {
           if (realDirectory === null) throw new Error(`the folder ${directory} disappeared`)
         }
         // In the target folder, so the final rename never crosses file systems.
-        temp = join(realDirectory, `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`)
+        // Named after this process and host, so that removeLeftovers() can tell whether its writer still runs.
+        temp = join(realDirectory, tempName())
         const handle = await open(temp, 'wx')
         try {
           await writeBody(handle, body)
@@ -304,7 +348,7 @@ export function createFsStorage(options: FsStorageOptions): Storage {
       }
       if (realRoot === null) return
       try {
-        yield* walk(root, '', prefix, realRoot)
+        yield* walk(prefix, realRoot)
       } catch (error) {
         throw failure('list', prefix === '' ? 'the objects' : `${prefix}*`, error)
       }
@@ -312,6 +356,49 @@ export function createFsStorage(options: FsStorageOptions): Storage {
 
     url(path) {
       return baseUrl + checkPath(path).map(encodeURIComponent).join('/')
+    },
+
+    async lock(lockOptions) {
+      const settings = lockSettings(lockOptions)
+      const fail = (action: string, cause: unknown): ConvoyError => failure(action, LOCK_NAME, cause)
+      let directory: string
+      try {
+        await mkdir(root, { recursive: true })
+        directory = await realpath(root)
+      } catch (error) {
+        throw fail('lock', error)
+      }
+      return acquireLock({ directory, file: join(directory, LOCK_NAME), shown: join(root, LOCK_NAME), fail }, settings)
+    },
+
+    async removeLeftovers() {
+      const removed: string[] = []
+      try {
+        const realRoot = await realpathOrNull(root)
+        if (realRoot === null) return removed
+        const now = Date.now()
+        for await (const { directory, relative, entries } of folders(root, '', () => true)) {
+          const temps = entries.filter((entry) => entry.isFile() && entry.name.startsWith(TEMP_PREFIX))
+          if (temps.length === 0) continue
+          // The folder may have been swapped for a symbolic link since it was listed: remove only inside the root.
+          const real = await realpathOrNull(directory)
+          if (real === null || !isInside(real, realRoot)) continue
+          for (const entry of temps) {
+            const file = join(real, entry.name)
+            if (!(await isLeftover(entry.name, file, now))) continue
+            try {
+              await unlink(file)
+              removed.push(relative + entry.name)
+            } catch (error) {
+              // Renamed into place or removed by someone else meanwhile.
+              if (!isMissing(error)) throw error
+            }
+          }
+        }
+      } catch (error) {
+        throw failure('remove', 'leftovers', error)
+      }
+      return removed.sort()
     },
   }
 }

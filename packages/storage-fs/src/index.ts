@@ -1,1 +1,1 @@
-export { createFsStorage, type FsStorageOptions } from './fs-storage.js'
+export { createFsStorage, type FsStorage, type FsStorageOptions } from './fs-storage.js'

@@ -8,6 +8,7 @@ import { type ConvoyError, isConvoyError } from '@convoy/errors'
 import { runStorageTestSuite } from '@convoy/storage-test-suite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFsStorage } from './index.js'
+import { thisHostId } from './owners.js'
 
 // The root does not exist yet: the suite also proves it is created on the first write.
 runStorageTestSuite('storage-fs', async () => {
@@ -96,6 +97,9 @@ describe('unsafe paths', () => {
       ['a\0b', 'it contains a NUL byte'],
       ['', 'it is empty'],
       ['css/.convoy-tmp-x', 'names starting with ".convoy-tmp-" are reserved for temporary files'],
+      ['.convoy-lock', 'the name ".convoy-lock" is reserved for the storage lock'],
+      ['css/.convoy-lock', 'the name ".convoy-lock" is reserved for the storage lock'],
+      ['.convoy-lock/x.css', 'the name ".convoy-lock" is reserved for the storage lock'],
     ]
     for (const [path, rule] of cases) {
       const error = await rejection(storage.write(path, 'x'))
@@ -224,7 +228,8 @@ describe('atomic writes', () => {
       if (name !== undefined && (await stat(join(root, name))).size === 1024 * 1024) temp = name
       else await setTimeout(10)
     }
-    expect(temp, 'the first megabyte is on disk before the stream ends').toMatch(/^\.convoy-tmp-[0-9a-f]{16}$/)
+    // Named after the writer (pid and host id), so that removeLeftovers() can tell whether it still runs.
+    expect(temp, 'the first megabyte is on disk before the stream ends').toMatch(new RegExp(`^\\.convoy-tmp-${process.pid}-${thisHostId()}-[0-9a-f]{16}$`))
     expect(await storage.exists('big.bin')).toBe(false)
     body.end(Buffer.alloc(1024, 7))
     await writing

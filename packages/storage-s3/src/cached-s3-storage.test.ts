@@ -8,7 +8,7 @@ import type { ConvoyError } from '@convoy/errors'
 import { runStorageTestSuite } from '@convoy/storage-test-suite'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { type CachedS3StorageOptions, createCachedS3Storage } from './index.js'
-import { BUCKET, CREDENTIALS, createTestClient, startS3Server, type TestS3Server, uniquePrefix } from './test/s3-server.js'
+import { BUCKET, CREDENTIALS, createTestClient, startS3Server, type TestS3Server, uniquePrefix, withoutConditionalWrites } from './test/s3-server.js'
 
 let server: TestS3Server
 
@@ -24,7 +24,7 @@ afterAll(async () => {
 runStorageTestSuite('storage-s3 (cached)', async () => {
   const cacheDir = await mkdtemp(join(tmpdir(), 'convoy-s3-cache-'))
   return {
-    storage: createCachedS3Storage({ bucket: BUCKET, prefix: uniquePrefix('cached'), endpoint: server.endpoint, forcePathStyle: true, credentials: CREDENTIALS, cacheDir }),
+    storage: withoutConditionalWrites(createCachedS3Storage({ bucket: BUCKET, prefix: uniquePrefix('cached'), endpoint: server.endpoint, forcePathStyle: true, credentials: CREDENTIALS, cacheDir })),
     cleanup: () => rm(cacheDir, { recursive: true, force: true }),
   }
 })

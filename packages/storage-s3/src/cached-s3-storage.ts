@@ -2,14 +2,14 @@ import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Readable } from 'node:stream'
-import type { Storage, StorageBody } from '@convoy/core'
+import type { Storage, StorageBody, VersionedObject } from '@convoy/core'
 import { ConvoyError } from '@convoy/errors'
 import type { ObjectParams } from './headers.js'
 import { createLocalCache } from './local-cache.js'
 import { checkPath } from './paths.js'
 import { bodyChunks } from '@convoy/manifest'
-import { asBuffer, createS3Backend, type S3StorageOptions } from './s3-backend.js'
-import { bytesOf, paramsFor, storageOn } from './s3-storage.js'
+import { asBuffer, createS3Backend, type S3StorageOptions, type WriteConditions } from './s3-backend.js'
+import { bytesOf, conditionsOf, paramsFor, storageOn } from './s3-storage.js'
 
 /** Options of `createCachedS3Storage()`: those of `createS3Storage()` plus the local directory. */
 export interface CachedS3StorageOptions extends S3StorageOptions {
@@ -26,7 +26,8 @@ function isImmutable(cacheControl: string | undefined): boolean {
  * read at start-up) never download again. Writes go to S3, then to the local copy. Reads use the local copy: as it is
  * for content-addressed objects (`Cache-Control: … immutable`), and after a conditional GET (`If-None-Match`, answered
  * `304 Not Modified` without a body) for the others, which another deploy may have replaced. An object that is not
- * in the cache is downloaded once. `stat`, `exists` and `list` ask S3.
+ * in the cache is downloaded once. `stat`, `exists` and `list` ask S3. `readVersioned` always asks S3 (a conditional
+ * GET, so an unchanged object is not downloaded again), and conditional writes are S3's, as in `createS3Storage()`.
  *
  * @example
  * import { createCachedS3Storage } from '@convoy/storage-s3'
@@ -47,37 +48,49 @@ export function createCachedS3Storage(options: CachedS3StorageOptions): Storage 
   const read = async (path: string): Promise<Uint8Array | null> => {
     const cached = await cache.read(path)
     if (cached?.meta.immutable === true) return cached.bytes
-    const result = await backend.get(path, cached?.meta.etag)
-    if (result.status === 'not-modified' && cached !== null) return cached.bytes
+    return (await revalidate(path, cached))?.body ?? null
+  }
+
+  /** Asks S3 whether the copy is current (one conditional GetObject); downloads the object when it is not. */
+  const revalidate = async (path: string, cached: Awaited<ReturnType<typeof cache.read>>): Promise<{ body: Uint8Array; etag: string | undefined } | null> => {
+    const result = await backend.getWhole(path, bytesOf, cached?.meta.etag)
+    if (result.status === 'not-modified' && cached !== null) return { body: cached.bytes, etag: cached.meta.etag }
     if (result.status !== 'found') {
       if (cached !== null) await cache.remove(path)
       return null
     }
-    const bytes = await bytesOf(result.body)
-    await cache.store({ path, etag: result.etag, immutable: isImmutable(result.cacheControl) }, bytes)
-    return bytes
+    await cache.store({ path, etag: result.etag, immutable: isImmutable(result.cacheControl) }, result.value)
+    return { body: result.value, etag: result.etag }
+  }
+
+  const readVersioned = async (path: string): Promise<VersionedObject | null> => {
+    // Never the copy alone, even of an immutable object: the version must be the one S3 holds now.
+    const current = await revalidate(path, await cache.read(path))
+    if (current === null) return null
+    if (current.etag === undefined) throw new Error('the service gave the object no ETag, so it cannot be written conditionally')
+    return { body: current.body, version: current.etag }
   }
 
   const readStream = async (path: string): Promise<Readable | null> => {
     const cached = await cache.open(path)
     if (cached?.meta.immutable === true) return cached.stream
-    const result = await backend.get(path, cached?.meta.etag)
+    // Downloaded into the cache first (again from the start when the download breaks midway), then streamed from the
+    // local copy.
+    const result = await backend.getWhole(path, (body) => cache.spool(body), cached?.meta.etag)
     if (result.status === 'not-modified' && cached !== null) return cached.stream
     cached?.stream.destroy()
     if (result.status !== 'found') {
       if (cached !== null) await cache.remove(path)
       return null
     }
-    // Downloaded into the cache first, then streamed from the local copy.
-    const spool = await cache.spool(result.body as AsyncIterable<Uint8Array>)
-    return cache.commit(spool, { path, etag: result.etag, immutable: isImmutable(result.cacheControl) }, true)
+    return cache.commit(result.value, { path, etag: result.etag, immutable: isImmutable(result.cacheControl) }, true)
   }
 
-  const write = async (path: string, body: StorageBody, params: ObjectParams): Promise<void> => {
+  const write = async (path: string, body: StorageBody, params: ObjectParams, conditions: WriteConditions): Promise<void> => {
     const meta = (etag: string | undefined) => ({ path, etag, immutable: isImmutable(params.CacheControl) })
     if (typeof body === 'string' || body instanceof Uint8Array) {
       const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : asBuffer(body)
-      const { etag } = await backend.put(path, bytes, params)
+      const { etag } = await backend.put(path, bytes, params, conditions)
       await storeOrForget(path, () => cache.store(meta(etag), bytes))
       return
     }
@@ -91,8 +104,9 @@ export function createCachedS3Storage(options: CachedS3StorageOptions): Storage 
       throw error
     }
     try {
-      const source = spool.size <= backend.partSize ? await readFile(spool.file) : createReadStream(spool.file)
-      const { etag } = await backend.put(path, source, params)
+      const conditional = conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined
+      const source = spool.size <= backend.partSize || conditional ? await readFile(spool.file) : createReadStream(spool.file)
+      const { etag } = await backend.put(path, source, params, conditions)
       await storeOrForget(path, () => cache.commit(spool, meta(etag)))
     } finally {
       await cache.discard(spool)
@@ -130,11 +144,20 @@ export function createCachedS3Storage(options: CachedS3StorageOptions): Storage 
       }
     },
 
+    async readVersioned(path) {
+      checkPath(path)
+      try {
+        return await readVersioned(path)
+      } catch (error) {
+        throw failure('read', path, error)
+      }
+    },
+
     async write(path, body, options = {}) {
       checkPath(path)
       const params = paramsFor(backend, path, options)
       try {
-        await write(path, body, params)
+        await write(path, body, params, conditionsOf(options))
       } catch (error) {
         throw failure('write', path, error)
       }

@@ -108,5 +108,5 @@ it('collects to S3 from a config file, fails with exit code 1 when the server go
   const down = await convoy(['collect', '--config', config, '--source', source])
   await server.restart()
   expect(down.code).toBe(1)
-  expect(down.stderr).toBe(`convoy: @convoy/storage-s3: cannot read convoy-manifest.json from s3://${BUCKET}/${prefix}: connect ECONNREFUSED 127.0.0.1:${server.port}\n`)
+  expect(down.stderr).toBe(`convoy: @convoy/storage-s3: cannot read convoy-manifest.json from s3://${BUCKET}/${prefix}: connect ECONNREFUSED 127.0.0.1:${server.port} (key ${prefix}/convoy-manifest.json, 5 attempts)\n`)
 }, 120_000)

@@ -1,14 +1,31 @@
-import type { Readable } from 'node:stream'
-import type { Storage, StorageBody, StorageEntry, StorageWriteOptions } from '@convoy/core'
+import type { Storage, StorageBody, StorageEntry, StorageWriteOptions, VersionedObject } from '@convoy/core'
 import { objectHeaders, toParams, type ObjectParams } from './headers.js'
 import { checkPath } from './paths.js'
-import { createS3Backend, type S3Backend, type S3StorageOptions } from './s3-backend.js'
+import { createS3Backend, type S3Backend, type S3StorageOptions, type WriteConditions } from './s3-backend.js'
 
 /** Reads a whole response body. */
-export async function bytesOf(body: Readable): Promise<Uint8Array> {
-  const chunks: Buffer[] = []
-  for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk)
+export async function bytesOf(body: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of body) chunks.push(chunk)
   return new Uint8Array(Buffer.concat(chunks))
+}
+
+/** The conditions of a write, checked: `ifMatch` a non-empty version, `ifNoneMatch` only `'*'`. */
+export function conditionsOf(options: StorageWriteOptions): WriteConditions {
+  const { ifMatch, ifNoneMatch } = options
+  if (ifMatch !== undefined && (typeof ifMatch !== 'string' || ifMatch === '')) {
+    throw new TypeError(`\`ifMatch\` must be a version from readVersioned(), e.g. '"25b23dfca187e0c2b3e4a1c2d3e4f5a6"'; got ${JSON.stringify(ifMatch)}`)
+  }
+  if (ifNoneMatch !== undefined && ifNoneMatch !== '*') throw new TypeError(`\`ifNoneMatch\` can only be '*'; got ${JSON.stringify(ifNoneMatch)}`)
+  return { ...(ifMatch === undefined ? {} : { ifMatch }), ...(ifNoneMatch === undefined ? {} : { ifNoneMatch }) }
+}
+
+/** The object and its ETag from one GetObject, so the two always belong together. */
+export async function readVersionedFrom(backend: S3Backend, path: string): Promise<VersionedObject | null> {
+  const result = await backend.getWhole(path, bytesOf)
+  if (result.status !== 'found') return null
+  if (result.etag === undefined) throw new Error('the service gave the object no ETag, so it cannot be written conditionally')
+  return { body: result.value, version: result.etag }
 }
 
 /** The PutObject headers of one write: a fresh object each time. */
@@ -22,7 +39,9 @@ export function paramsFor(backend: S3Backend, path: string, options: StorageWrit
  * Every object gets its headers from the write (`contentType`, `contentEncoding`, `cacheControl`, which
  * `convoy collect` sets right for each output), else from its extension (a `.gz`/`.br` sibling: the inner file's type
  * and its encoding), plus your `headers`. `list()` is one paginated ListObjectsV2 walk, which is how `collect` learns
- * in one go what is already uploaded. A PUT is atomic on S3, so `capabilities.atomicWrites` is `true`.
+ * in one go what is already uploaded. A PUT is atomic on S3, so `capabilities.atomicWrites` is `true`; S3's
+ * conditional writes (`If-Match`, `If-None-Match: *`) make `capabilities.conditionalWrites` `true`, so two deploys
+ * never silently replace each other's manifest. Every request has timeouts and is retried with backoff and jitter.
  * `@aws-sdk/client-s3` is loaded on first use.
  *
  * @example
@@ -52,13 +71,22 @@ export function storageOn(backend: S3Backend): Storage {
   }
   return {
     name: backend.name,
-    capabilities: { atomicWrites: true },
+    capabilities: { atomicWrites: true, conditionalWrites: true },
 
     async read(path) {
       checkPath(path)
       try {
-        const result = await backend.get(path)
-        return result.status === 'found' ? await bytesOf(result.body) : null
+        const result = await backend.getWhole(path, bytesOf)
+        return result.status === 'found' ? result.value : null
+      } catch (error) {
+        throw failure('read', path, error)
+      }
+    },
+
+    async readVersioned(path) {
+      checkPath(path)
+      try {
+        return await readVersionedFrom(backend, path)
       } catch (error) {
         throw failure('read', path, error)
       }
@@ -78,7 +106,7 @@ export function storageOn(backend: S3Backend): Storage {
       checkPath(path)
       const params = paramsFor(backend, path, options)
       try {
-        await backend.put(path, body, params)
+        await backend.put(path, body, params, conditionsOf(options))
       } catch (error) {
         throw failure('write', path, error)
       }

@@ -7,7 +7,7 @@ import { type ConvoyError, isConvoyError } from '@convoy/errors'
 import { runStorageTestSuite } from '@convoy/storage-test-suite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createS3Storage, type S3ObjectHeaders, type S3StorageOptions } from './index.js'
-import { BUCKET, CREDENTIALS, createTestClient, startS3Server, type TestS3Server, uniquePrefix } from './test/s3-server.js'
+import { BUCKET, CREDENTIALS, createTestClient, startS3Server, type TestS3Server, uniquePrefix, withoutConditionalWrites } from './test/s3-server.js'
 
 let server: TestS3Server
 
@@ -19,9 +19,9 @@ afterAll(async () => {
   await server.dispose()
 })
 
-// Each test gets its own prefix on one real server; the first uses a client the storage makes itself.
+// Each test gets its own prefix on one real server.
 runStorageTestSuite('storage-s3', () => ({
-  storage: createS3Storage({ bucket: BUCKET, prefix: uniquePrefix('suite'), client: createTestClient(server).client }),
+  storage: withoutConditionalWrites(createS3Storage({ bucket: BUCKET, prefix: uniquePrefix('suite'), client: createTestClient(server).client })),
 }))
 
 async function head(client: S3Client, key: string): Promise<HeadObjectCommandOutput> {
@@ -330,21 +330,21 @@ describe('errors', () => {
     const storage = createS3Storage({ bucket: 'no-such-bucket', prefix: 'p', client: createTestClient(server).client })
     const write = await rejection(storage.write('css/a.css', 'a'))
     expect(write.code).toBe('ERR_CONVOY_STORAGE')
-    expect(write.message).toBe('@convoy/storage-s3: cannot write css/a.css to s3://no-such-bucket/p: NoSuchBucket: The specified bucket does not exist')
+    expect(write.message).toBe('@convoy/storage-s3: cannot write css/a.css to s3://no-such-bucket/p: NoSuchBucket: The specified bucket does not exist (key p/css/a.css)')
     expect(write.cause).toMatchObject({ name: 'NoSuchBucket' })
     // A missing bucket is not a missing object.
     expect((await rejection(storage.read('css/a.css'))).message).toMatch(/^@convoy\/storage-s3: cannot read css\/a\.css from s3:\/\/no-such-bucket\/p: NoSuchBucket/)
     expect((await rejection(listPaths(storage))).message).toMatch(/^@convoy\/storage-s3: cannot list objects in s3:\/\/no-such-bucket\/p: NoSuchBucket/)
   })
 
-  it('a server that does not answer: the network error, after the SDK’s retries', async () => {
+  it('a server that does not answer: the network error, the key and the attempts, after the SDK’s retries', async () => {
     const stopped = await startS3Server()
     await stopped.dispose()
     const { client, counts } = createTestClient(stopped)
     const storage = createS3Storage({ bucket: BUCKET, prefix: 'p', client })
     const error = await rejection(storage.read('convoy-manifest.json'))
     expect(error.code).toBe('ERR_CONVOY_STORAGE')
-    expect(error.message).toBe(`@convoy/storage-s3: cannot read convoy-manifest.json from s3://${BUCKET}/p: connect ECONNREFUSED 127.0.0.1:${stopped.port}`)
+    expect(error.message).toBe(`@convoy/storage-s3: cannot read convoy-manifest.json from s3://${BUCKET}/p: connect ECONNREFUSED 127.0.0.1:${stopped.port} (key p/convoy-manifest.json, 3 attempts)`)
     expect(error.cause).toMatchObject({ $metadata: { attempts: 3 } })
     expect(counts.get('GetObjectCommand')).toBe(1)
     expect((await rejection(storage.stat('a.css'))).message).toMatch(/^@convoy\/storage-s3: cannot stat a\.css from s3:\/\/convoy-test\/p: connect ECONNREFUSED/)

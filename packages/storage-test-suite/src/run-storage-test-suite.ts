@@ -6,6 +6,8 @@ import type { Storage, StorageEntry } from '@convoy/core'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chunkedStream, collect, expectBytes, failingStream, filled, patterned } from './bodies.js'
+import { registerLockTests } from './locks.js'
+import { registerConditionalWriteTests } from './conditional-writes.js'
 
 /** What `setup` hands the suite for one test: a fresh, empty storage and how to throw it away. */
 export interface StorageTestContext {
@@ -616,6 +618,8 @@ export function runStorageTestSuite(
         expect(await listAll(storage)).toMatchObject([{ path: 'keep.txt', size: 11 }])
       }, timeout)
     })
+    registerLockTests(current, timeout)
+    registerConditionalWriteTests(current, timeout)
   })
 }
 

@@ -6,6 +6,7 @@ import { clean, readManifest } from '../clean.js'
 import { collect, type CollectOptions, type CollectProgress, type CollectReport } from '../collect/collect.js'
 import { createDefaultSteps } from '../collect/default-steps.js'
 import type { Warning } from '../collect/asset.js'
+import { formatWarnings, type FormatWarningsOptions } from '../collect/warnings.js'
 import { findTemplateCarpools } from '../carpool-templates.js'
 import { loadConfig, type ConvoyConfig } from '../config.js'
 import type { Storage } from '../storage.js'
@@ -43,8 +44,10 @@ Options of collect:
   --strict          treat warnings (missing references, minify errors) as errors
   --dry-run         do all the work, write nothing
   --watch           after collecting, collect again whenever a source changes
-  --json            print one machine-readable report instead of the table
-  --quiet           print only warnings and errors
+  --lock-timeout S  wait up to S seconds for another run's lock on the output (default: config "lockTimeout" or 0)
+  --json            print one machine-readable report instead of the table (every warning included)
+  --quiet           print only errors and a count of warnings
+  --verbose         list every warning (by default, many of one kind are grouped into one line)
 
 Options of clean:
   --keep N          manifest versions whose files are kept, the current one included (default 2)
@@ -74,6 +77,8 @@ const COLLECT_OPTIONS = {
   'dry-run': { type: 'boolean' },
   watch: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  'lock-timeout': { type: 'string' },
 } as const satisfies ParseArgsConfig['options']
 
 const CLEAN_OPTIONS = {
@@ -122,6 +127,8 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
   }
   const json = flags.json === true
   const quiet = flags.quiet === true
+  const warningMode = quiet ? 'count' : flags.verbose === true ? 'verbose' : 'grouped'
+  const lockTimeout = flags['lock-timeout'] === undefined ? (config.lockTimeout ?? 0) : seconds(flags['lock-timeout'], 'lock-timeout')
   const baseUrl = flags['base-url'] ?? config.baseUrl ?? '/static/'
   const cacheDir = config.cacheDir === undefined ? resolve(directory, 'node_modules/.cache/convoy') : config.cacheDir === false ? undefined : resolve(directory, config.cacheDir)
   const runner = createTaskRunner()
@@ -142,6 +149,8 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
     }),
     strict: flags.strict === true || config.strict === true,
     dryRun: flags['dry-run'] === true,
+    followSymlinks: config.followSymlinks ?? 'inside',
+    lockTimeoutMs: lockTimeout * 1000,
     carpools: [
       ...Object.entries(config.bundles ?? {}).map(([name, bundle]) => ({ name, kind: bundle.kind, members: bundle.members })),
       ...(config.templates === undefined ? [] : await findTemplateCarpools(config.templates, directory)),
@@ -157,10 +166,10 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
     }
     if (json) io.stdout.write(`${JSON.stringify({ ok: true, ...report }, null, 2)}\n`)
     else {
-      writeWarnings(report.warnings, io)
+      writeWarnings(report.warnings, io, warningMode)
       if (!quiet) io.stdout.write(formatSummary(report, storage.name))
     }
-    if (flags.watch === true) await watchSources(options, io)
+    if (flags.watch === true) await watchSources(options, io, warningMode)
     return 0
   } finally {
     await runner.close()
@@ -171,7 +180,7 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
  * `collect --watch`: every change to a source (debounced) runs collect again. Thanks to the cache, only changed files
  * and the files that reference them do any work. One line per rebuild; errors are printed and watching goes on.
  */
-async function watchSources(options: CollectOptions, io: CliIo): Promise<void> {
+async function watchSources(options: CollectOptions, io: CliIo, warningMode: FormatWarningsOptions['mode']): Promise<void> {
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   let again = false
@@ -182,7 +191,7 @@ async function watchSources(options: CollectOptions, io: CliIo): Promise<void> {
       again = false
       try {
         const report = await collect(options)
-        writeWarnings(report.warnings, io)
+        writeWarnings(report.warnings, io, warningMode)
         io.stdout.write(`convoy: rebuilt in ${report.seconds.toFixed(2)} s: ${report.written} object${report.written === 1 ? '' : 's'} written, manifest ${report.manifest.id}${report.manifest.written ? '' : ' (unchanged)'}\n`)
       } catch (error) {
         io.stderr.write(`convoy: rebuild failed (the previous manifest stays in force): ${error instanceof Error ? error.message.replace(/^@convoy\/core: /, '') : String(error)}\n`)
@@ -219,13 +228,8 @@ async function runClean(args: readonly string[], io: CliIo): Promise<number> {
   const { values: flags } = parseFlags(args, CLEAN_OPTIONS, false)
   if (flags.help === true) return help(io)
   const { storage } = await openStorage(flags, io)
-  const number = (value: string | undefined, name: string): number | undefined => {
-    if (value === undefined) return undefined
-    if (!/^\d+$/.test(value)) throw new ConvoyError('ERR_CONVOY_USAGE', `--${name} takes a whole number, got "${value}"`)
-    return Number(value)
-  }
-  const keep = number(flags.keep, 'keep')
-  const age = number(flags.age, 'age')
+  const keep = flags.keep === undefined ? undefined : seconds(flags.keep, 'keep')
+  const age = flags.age === undefined ? undefined : seconds(flags.age, 'age')
   const report = await clean({ storage, ...(keep === undefined ? {} : { keep }), ...(age === undefined ? {} : { age }), dryRun: flags['dry-run'] === true })
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
@@ -235,6 +239,12 @@ async function runClean(args: readonly string[], io: CliIo): Promise<number> {
   for (const object of report.deleted) io.stdout.write(`  ${verb} ${object.path} (${formatBytes(object.size)})\n`)
   io.stdout.write(`convoy clean: ${verb} ${report.deleted.length} object${report.deleted.length === 1 ? '' : 's'} (${formatBytes(report.bytes)}), kept ${report.kept}\n`)
   return 0
+}
+
+/** A whole number flag (`--age 3600`, `--lock-timeout 60`). */
+function seconds(value: string, name: string): number {
+  if (!/^\d+$/.test(value)) throw new ConvoyError('ERR_CONVOY_USAGE', `--${name} takes a whole number, got "${value}"`)
+  return Number(value)
 }
 
 function parseFlags<Options extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: Options, allowPositionals: boolean): ReturnType<typeof parseArgs<{ options: Options; allowPositionals: boolean; args: string[] }>> {
@@ -259,12 +269,9 @@ async function openStorage(flags: { config?: string | undefined; out?: string | 
   throw new ConvoyError('ERR_CONVOY_USAGE', 'no output: pass --out DIR or set "out" or "storage" in convoy.config')
 }
 
-function writeWarnings(warnings: readonly Warning[], io: CliIo): void {
-  for (const warning of warnings) {
-    const file = warning.file === undefined ? undefined : relative(io.cwd, warning.file).startsWith('..') ? warning.file : relative(io.cwd, warning.file)
-    const where = file === undefined ? '' : `${file}${warning.line === undefined ? '' : `:${warning.line}${warning.column === undefined ? '' : `:${warning.column}`}`}: `
-    io.stderr.write(`convoy: warning: ${where}${warning.message} [${warning.step}]\n`)
-  }
+function writeWarnings(warnings: readonly Warning[], io: CliIo, mode: FormatWarningsOptions['mode']): void {
+  const displayFile = (file: string): string => (relative(io.cwd, file).startsWith('..') ? file : relative(io.cwd, file))
+  for (const line of formatWarnings(warnings, { mode, displayFile })) io.stderr.write(`${line}\n`)
 }
 
 function help(io: CliIo): number {

@@ -2,6 +2,8 @@
 export interface Warning {
   /** The step that found it, e.g. `references` or `minify`. */
   readonly step: string
+  /** What sort of problem, for grouping (`missing-reference`, `minify-error`, `symlink-outside` …). */
+  readonly kind?: string
   readonly message: string
   readonly file?: string
   readonly line?: number
@@ -24,6 +26,11 @@ export interface Asset {
   readonly sourceFile: string
   readonly size: number
   readonly contentType: string
+  /**
+   * A file of a text type (`.css`, `.js`) whose first 8 KiB hold a NUL byte: really binary, so no step reads it as
+   * text (no reference scan, no minifier); it is copied and compressed like any other bytes.
+   */
+  readonly binary: boolean
   /** Full-length content hash of the original bytes. */
   readonly sourceHash: string
   /** SRI of the original bytes, computed while streaming a file no step reads (so it is read once). */
@@ -63,6 +70,7 @@ export function createAsset(fields: { logicalPath: string; sourceFile: string; s
     sourceFile: fields.sourceFile,
     size: fields.size,
     contentType: fields.contentType,
+    binary: false,
     sourceHash: fields.sourceHash ?? '',
     original: bytes,
     contents: bytes,
@@ -73,6 +81,14 @@ export function createAsset(fields: { logicalPath: string; sourceFile: string; s
     encodings: {},
     state: new Map(),
   }
+}
+
+/** How much of a text-typed file is looked at for a NUL byte, as git and file(1) do. */
+export const TEXT_SNIFF_BYTES = 8192
+
+/** True when bytes said to be text are binary: a NUL byte in the first {@link TEXT_SNIFF_BYTES}. */
+export function looksBinary(bytes: Uint8Array): boolean {
+  return bytes.subarray(0, TEXT_SNIFF_BYTES).includes(0)
 }
 
 /** The served file's path and bytes: the output of the last step that produced one. */

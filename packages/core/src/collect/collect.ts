@@ -1,29 +1,30 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { relative, resolve, isAbsolute } from 'node:path'
+import { realpath } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { contentHash, fingerprintedName, integrity, integrityOfFile } from '@convoy/hash'
 import {
   contentTypeOf,
   createManifest,
   MANIFEST_FILE,
-  parseManifest,
-  serializeManifest,
   supersede,
   type Manifest,
   type ManifestCarpool,
   type ManifestEntry,
 } from '@convoy/manifest'
 import { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '../cache-control.js'
-import { findSourceFiles, type SourceFile } from '../sources.js'
+import { findSourceFiles, isInside, realPathOfFutureDirectory, type FollowSymlinks, type SkipReason, type SourceFile } from '../sources.js'
 import type { Storage, StorageWriteOptions } from '../storage.js'
-import { createAsset, servedOf, type Asset, type Warning } from './asset.js'
+import { createAsset, looksBinary, servedOf, type Asset, type Warning } from './asset.js'
 import type { DeclaredCarpool } from '../carpool-templates.js'
 import { buildDeclaredCarpool } from './carpools.js'
 import { componentsInDependencyOrder } from './graph.js'
 import pLimit from 'p-limit'
 import type { Step, StepContext } from './step.js'
+import { openDeployGuard, readPublishedManifest } from './deploy-guard.js'
+import { boundWarning } from './warnings.js'
 
 /** Everything `collect()` needs; the CLI builds it from flags and config. */
 export interface CollectOptions {
@@ -44,6 +45,10 @@ export interface CollectOptions {
   readonly onProgress?: (progress: CollectProgress) => void
   /** Carpool bundles to build now and record in the manifest (config `bundles`, `{% carpool %}` blocks of templates). */
   readonly carpools?: readonly DeclaredCarpool[]
+  /** Which symbolic links in the sources are followed. Default `'inside'`: only those that stay inside a source. */
+  readonly followSymlinks?: FollowSymlinks
+  /** How long to wait for another run's lock on the storage before failing with `ERR_CONVOY_CONFLICT`. Default 0. */
+  readonly lockTimeoutMs?: number
   /** Clock for the manifest history (tests). */
   readonly now?: () => Date
 }
@@ -108,22 +113,64 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   const steps = options.steps ?? []
   const dryRun = options.dryRun ?? false
   const sources = options.sources.map((source) => resolve(source))
-  assertNoOverlap(sources, storage)
+  const output = await assertNoOverlap(sources, storage)
   contentHash('', hash) // fail fast on a bad algorithm or length, before reading anything
 
+  // Every warning is bounded and escaped once, here, whoever raised it.
   const warnings: Warning[] = []
+  const pushWarning = (warning: Warning): void => {
+    warnings.push(boundWarning(warning))
+  }
   const failures: CollectFailure[] = []
-  const found = await findSourceFiles({ sources, ignore: options.ignore ?? [] })
+  const found = await findSourceFiles({ sources, ignore: options.ignore ?? [], followSymlinks: options.followSymlinks ?? 'inside', exclude: output === undefined ? [] : [output] })
   // The manifest's own name is reserved at the storage root: a source file there would overwrite it.
   const files = found.files.filter((file) => file.logicalPath !== MANIFEST_FILE)
   for (const file of found.files.filter((candidate) => candidate.logicalPath === MANIFEST_FILE)) {
-    warnings.push({ step: 'sources', file: file.absolutePath, message: `${MANIFEST_FILE} is reserved for the manifest; this source file is not collected` })
+    pushWarning({ step: 'sources', kind: 'reserved-name', file: file.absolutePath, message: `${MANIFEST_FILE} is reserved for the manifest; this source file is not collected` })
+  }
+  for (const entry of found.skipped) {
+    pushWarning({ step: 'sources', kind: entry.reason, file: entry.path, message: `not collected: ${SKIP_REASONS[entry.reason]}: ${entry.detail}` })
   }
   const shadowed = found.shadowed
   for (const shadow of shadowed) {
-    warnings.push({ step: 'sources', file: shadow.ignored, message: `${shadow.logicalPath} is shadowed: ${shadow.used} is used, ${shadow.ignored} is ignored` })
+    pushWarning({ step: 'sources', kind: 'shadowed', file: shadow.ignored, message: `${shadow.logicalPath} is shadowed: ${shadow.used} is used, ${shadow.ignored} is ignored` })
   }
-  const previous = await readPreviousManifest(storage, warnings)
+  // A dry run writes nothing, so it needs no lock and leaves leftovers alone.
+  const guard = dryRun
+    ? undefined
+    : await openDeployGuard(storage, { purpose: 'convoy collect', lockTimeoutMs: options.lockTimeoutMs ?? 0, warn: (warning) => pushWarning({ step: 'deploy', ...warning }) }).catch((error: unknown) => {
+        throw asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot open ${storage.name}`, storage.name)
+      })
+  try {
+    return await collectLocked(options, { started, storage, baseUrl, hash, steps, dryRun, warnings, pushWarning, failures, files, guard })
+  } finally {
+    await guard?.release()
+  }
+}
+
+interface RunState {
+  readonly started: number
+  readonly storage: Storage
+  readonly baseUrl: string
+  readonly hash: { readonly algorithm: string; readonly length: number }
+  readonly steps: readonly Step[]
+  readonly dryRun: boolean
+  readonly warnings: Warning[]
+  readonly pushWarning: (warning: Warning) => void
+  readonly failures: CollectFailure[]
+  readonly files: readonly SourceFile[]
+  readonly guard: Awaited<ReturnType<typeof openDeployGuard>> | undefined
+}
+
+/** The rest of a run, once it holds the storage's lock (when the storage has one). */
+async function collectLocked(options: CollectOptions, run: RunState): Promise<CollectReport> {
+  const { started, storage, baseUrl, hash, steps, dryRun, warnings, pushWarning, failures, files, guard } = run
+  if (guard !== undefined && storage.removeLeftovers !== undefined) {
+    // Under the lock nobody else deploys, so temporary files of writers that died are safe to remove.
+    const removed = await storage.removeLeftovers()
+    if (removed.length > 0) pushWarning({ step: 'deploy', kind: 'leftovers', message: `removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by an interrupted run (e.g. ${removed[0]})` })
+  }
+  const previous = guard !== undefined ? guard.previous : await readPublishedManifest(storage, (warning) => pushWarning({ step: 'deploy', ...warning }))
   const existing = await listExisting(storage)
 
   // Hash every file; CSS and JS are kept in memory for the reference scan, the rest is read again when needed.
@@ -133,7 +180,9 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
     files.map((file) =>
       readLimit(async (): Promise<Asset | undefined> => {
         try {
-          return await loadAsset(file, steps, { algorithm: hash.algorithm, length: sourceHashLength })
+          const asset = await loadAsset(file, steps, { algorithm: hash.algorithm, length: sourceHashLength })
+          if (asset.binary) pushWarning({ step: 'sources', kind: 'binary-text', file: file.absolutePath, message: `has a NUL byte in its first 8 KiB: treated as binary (references not rewritten, not minified)` })
+          return asset
         } catch (error) {
           failures.push({ step: 'read', file: file.absolutePath, error: asConvoyError(error, 'ERR_CONVOY_READ', `cannot read ${file.absolutePath}`, file.absolutePath) })
           return undefined
@@ -148,7 +197,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   const servedPaths = new Map<string, string>()
   const failed = new Set<string>()
   const context: StepContext = {
-    warn: (warning) => warnings.push({ step: 'collect', ...warning }),
+    warn: (warning) => pushWarning({ step: 'collect', ...warning }),
     fingerprint: (contents) => contentHash(Array.isArray(contents) ? contents : [contents as Uint8Array], hash),
     servedPathOf: (logicalPath) => {
       const path = servedPaths.get(logicalPath)
@@ -162,7 +211,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
     },
   }
   // Each step sees the shared context with warnings labelled by its own name.
-  const contexts = new Map(steps.map((step) => [step, { ...context, warn: (warning: Omit<Warning, 'step'>) => warnings.push({ step: step.name, ...warning }) }]))
+  const contexts = new Map(steps.map((step) => [step, { ...context, warn: (warning: Omit<Warning, 'step'>) => pushWarning({ step: step.name, ...warning }) }]))
 
   // Dependencies between files (references), then processing in dependency order, cycles as one group.
   const contentSteps = steps.filter((step) => step.phase === 'content')
@@ -292,21 +341,25 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
   }
 
   if (options.strict === true) {
-    // Shadowed sources and an unreadable old manifest are facts about the setup, not about the files: never fatal.
-    for (const warning of warnings.filter((w) => w.step !== 'sources' && w.step !== 'manifest')) {
+    // Skipped sources, lock notices and an unreadable old manifest are facts about the setup, not about the files: never fatal.
+    for (const warning of warnings.filter((w) => w.step !== 'sources' && w.step !== 'deploy')) {
       failures.push({ step: warning.step, file: warning.file ?? '', error: new ConvoyError(warning.step === 'references' ? 'ERR_CONVOY_MISSING_REFERENCE' : 'ERR_CONVOY_STEP', `@convoy/core: ${warning.message} (--strict)`, pick(warning)) })
     }
   }
   if (failures.length > 0) throw collectFailed(failures)
 
   const next = createManifest({ files: entries, carpools, baseUrl, hash })
-  const manifest = supersede(previous, next, { now: (options.now ?? (() => new Date()))() })
-  const manifestChanged = previous === null || manifest !== previous
-  if (manifestChanged && !dryRun) {
+  const now = (options.now ?? (() => new Date()))()
+  let manifest = supersede(previous, next, { now })
+  let manifestChanged = previous === null || manifest !== previous
+  if (guard !== undefined) {
     // Last, and only after every file it names is stored: a crash before this line leaves the previous manifest in force.
-    await storage.write(MANIFEST_FILE, serializeManifest(manifest), { contentType: 'application/json; charset=utf-8', cacheControl: 'no-cache' }).catch((error: unknown) => {
+    // Under a conditional write, a manifest another deploy published meanwhile becomes the history this one supersedes.
+    const written = await guard.publish((current) => supersede(current, next, { now })).catch((error: unknown) => {
       throw collectFailed([{ step: 'manifest', file: MANIFEST_FILE, error: asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot write ${MANIFEST_FILE} to ${storage.name}`, MANIFEST_FILE) }])
     })
+    manifestChanged = written !== null
+    if (written !== null) manifest = written
   }
 
   const totals = { original: 0, served: 0, gzip: 0, br: 0 }
@@ -342,7 +395,10 @@ async function loadAsset(file: SourceFile, steps: readonly Step[], sourceHashOpt
   const needed = steps.some((step) => step.phase === 'content' && step.applies(asset))
   if (needed) {
     const contents = new Uint8Array(await readFile(file.absolutePath))
-    return { ...asset, original: contents, contents, size: contents.byteLength, sourceHash: contentHash(contents, sourceHashOptions) }
+    const sourceHash = contentHash(contents, sourceHashOptions)
+    // A binary file with a text name is not held for the content steps: it is streamed like any other binary.
+    if (looksBinary(contents)) return { ...asset, binary: true, size: contents.byteLength, sourceHash, sourceIntegrity: integrity(contents) }
+    return { ...asset, original: contents, contents, size: contents.byteLength, sourceHash }
   }
   // One read for both: the fingerprint, and the integrity of the file as it will be served.
   const hash = createHash(sourceHashOptions.algorithm)
@@ -447,17 +503,16 @@ class WriteQueue {
   }
 }
 
-async function readPreviousManifest(storage: Storage, warnings: Warning[]): Promise<Manifest | null> {
-  const bytes = await storage.read(MANIFEST_FILE)
-  if (bytes === null) return null
-  try {
-    return parseManifest(Buffer.from(bytes).toString('utf8'), `${storage.name}/${MANIFEST_FILE}`)
-  } catch (error) {
-    // A manifest we cannot read should not block a deploy: the new one replaces it, its history starts afresh.
-    warnings.push({ step: 'manifest', file: MANIFEST_FILE, message: `the previous manifest is ignored: ${(error as Error).message}` })
-    return null
-  }
+const SKIP_REASONS: Record<SkipReason, string> = {
+  'symlink-outside': 'a symbolic link that leaves the sources',
+  'symlink-loop': 'a symbolic link that loops',
+  'symlink-alias': 'a symbolic link to a folder already collected',
+  'symlink-dangling': 'a dangling symbolic link',
+  'symlink-output': 'a symbolic link into the output directory',
+  'unsafe-name': 'an unsafe file name',
+  'special-file': 'not a regular file',
 }
+
 
 async function listExisting(storage: Storage): Promise<Set<string>> {
   const existing = new Set<string>()
@@ -469,21 +524,25 @@ async function listExisting(storage: Storage): Promise<Set<string>> {
   return existing
 }
 
-function assertNoOverlap(sources: readonly string[], storage: Storage): void {
+/**
+ * Refuses a run whose output directory is inside a source, or a source inside the output, judged by real paths (a
+ * link can hide either), before anything is written. Returns the output's real path.
+ */
+async function assertNoOverlap(sources: readonly string[], storage: Storage): Promise<string | undefined> {
   const out = storage.capabilities.localDirectory
-  if (out === undefined) return
-  const inside = (child: string, parent: string): boolean => {
-    const path = relative(parent, child)
-    return path === '' || (!path.startsWith('..') && !isAbsolute(path))
-  }
+  if (out === undefined) return undefined
+  const realOut = await realPathOfFutureDirectory(out)
   for (const source of sources) {
-    if (inside(out, source)) {
-      throw new ConvoyError('ERR_CONVOY_USAGE', `@convoy/core: the output directory ${out} is inside the source directory ${source}: outputs would be collected again on the next run`)
+    const realSource = await realpath(source).catch(() => resolve(source)) // a missing source is reported by the walk
+    const shown = (path: string, real: string): string => (path === real ? path : `${path} (really ${real})`)
+    if (isInside(realOut, realSource)) {
+      throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/core: the output directory ${shown(out, realOut)} is inside the source directory ${shown(source, realSource)}: outputs would be collected again on the next run`)
     }
-    if (inside(source, out)) {
-      throw new ConvoyError('ERR_CONVOY_USAGE', `@convoy/core: the source directory ${source} is inside the output directory ${out}`)
+    if (isInside(realSource, realOut)) {
+      throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/core: the source directory ${shown(source, realSource)} is inside the output directory ${shown(out, realOut)}`)
     }
   }
+  return realOut
 }
 
 const KINDS: Record<string, string> = {

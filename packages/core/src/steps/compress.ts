@@ -1,4 +1,4 @@
-import { compressorVersions, isCompressible } from '@convoy/gzip'
+import { COMPRESS_DEFAULTS, compressorVersions, isCompressible } from '@convoy/gzip'
 import { servedOf } from '../collect/asset.js'
 import type { Step } from '../collect/step.js'
 import type { TaskCache } from '../work/cache.js'
@@ -23,7 +23,8 @@ export function createCompressStep(options: CompressStepOptions): Step {
     gzip: options.gzip === false ? (false as const) : { level: options.gzip },
     brotli: options.brotli === false ? (false as const) : { quality: options.brotli },
   }
-  const signature = { settings, versions: compressorVersions() }
+  // The large-input cap is part of what decides the bytes, so a change of it is a cache miss.
+  const signature = { settings, largeInput: [COMPRESS_DEFAULTS.largeInputBytes, COMPRESS_DEFAULTS.largeInputBrotliQuality], versions: compressorVersions() }
   return {
     name: 'compress',
     phase: 'output',

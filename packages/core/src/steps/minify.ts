@@ -50,7 +50,7 @@ export function createMinifyStep(options: MinifyStepOptions): Step {
     name: 'minify',
     phase: 'output',
     signature: JSON.stringify(signature),
-    applies: (asset) => engineOf(asset) !== undefined,
+    applies: (asset) => !asset.binary && engineOf(asset) !== undefined,
     dependencies: (asset, context) => {
       const sibling = shippedMinOf(asset, context)
       return sibling === undefined ? [] : [sibling]
@@ -76,7 +76,7 @@ export function createMinifyStep(options: MinifyStepOptions): Step {
           parts = await minify(engine, Buffer.from(original).toString('utf8'), asset, source)
         } catch (error) {
           if (!isConvoyError(error)) throw error
-          context.warn({ message: `not minified, served as it is: ${error.message.replace(/^@convoy\/minify: /, '')}`, file: asset.sourceFile, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) })
+          context.warn({ kind: 'minify-error', message: `not minified, served as it is: ${error.message.replace(/^@convoy\/minify: /, '')}`, file: asset.sourceFile, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) })
           if (asset.plannedServed !== undefined) asset.served = { path: asset.plannedServed, contents: original }
           return
         }

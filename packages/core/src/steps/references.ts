@@ -40,6 +40,7 @@ interface LocalReference {
 }
 
 interface Problem {
+  readonly kind?: string
   readonly message: string
   readonly line?: number
   readonly column?: number
@@ -93,7 +94,7 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
 
   /** Which references point at collected files, and the problems to report about the others. */
   const resolveAll = (asset: Asset, found: Found, context: StepContext): { local: LocalReference[]; problems: Problem[] } => {
-    if ('problem' in found) return { local: [], problems: [found.problem] }
+    if ('problem' in found) return { local: [], problems: [{ kind: 'unparsable', ...found.problem }] }
     const local: LocalReference[] = []
     const problems: Problem[] = []
     for (const reference of found.references) {
@@ -101,9 +102,9 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
       if (resolved.kind === 'skip') continue
       const where = { line: reference.line, column: reference.column }
       if (resolved.kind === 'outside-root') {
-        problems.push({ message: `reference "${reference.url}" climbs out of the source directory; left unchanged`, ...where })
+        problems.push({ kind: 'outside-root', message: `reference "${reference.url}" climbs out of the source directory; left unchanged`, ...where })
       } else if (!context.has(resolved.path)) {
-        problems.push({ message: `reference "${reference.url}" points at ${resolved.path}, which is not collected; left unchanged`, ...where })
+        problems.push({ kind: 'missing-reference', message: `reference "${reference.url}" points at ${resolved.path}, which is not collected; left unchanged`, ...where })
       } else {
         local.push({ reference, target: resolved.path, suffix: resolved.suffix, rootRelative: reference.url.startsWith('/') || /^[a-z][a-z0-9+.-]*:/i.test(reference.url) })
       }
@@ -125,7 +126,7 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
   return {
     name: 'references',
     phase: 'content',
-    applies: (asset) => CSS.test(asset.logicalPath) || JS.test(asset.logicalPath),
+    applies: (asset) => !asset.binary && (CSS.test(asset.logicalPath) || JS.test(asset.logicalPath)),
     dependencies: async (asset, context) => (await stateOf(asset, context)).local.map((local) => local.target),
     async run(asset, context) {
       const state = await stateOf(asset, context)

@@ -1,11 +1,14 @@
 // A tiny in-memory Storage, only for testing the suite itself: not exported from the package.
 import { Readable } from 'node:stream'
-import type { Storage, StorageBody, StorageEntry } from '@convoy/core'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Storage, StorageBody, StorageEntry, StorageLock, StorageLockOptions } from '@convoy/core'
 import { ConvoyError } from '@convoy/errors'
 
 interface StoredObject {
   readonly bytes: Uint8Array
   readonly lastModified: Date
+  /** Changes with every write: what readVersioned() gives and ifMatch compares. */
+  readonly version: string
 }
 
 function unsafeReason(path: string): string | undefined {
@@ -38,8 +41,47 @@ function later<T>(task: () => T): Promise<T> {
   return Promise.resolve().then(task)
 }
 
+interface LockHolder {
+  readonly purpose: string
+  readonly since: Date
+}
+
+/** A lock held by one holder at a time, waited for by polling; nothing is ever left behind by a dead writer. */
+function createMemoryLock(): Pick<Required<Storage>, 'lock' | 'removeLeftovers'> {
+  let holder: LockHolder | undefined
+  const conflict = (message: string): ConvoyError => new ConvoyError('ERR_CONVOY_CONFLICT', `memory storage: ${message}`)
+  const handle = (mine: LockHolder): StorageLock => ({
+    assertHeld: () => later(() => {
+      if (holder !== mine) throw conflict(`the lock for "${mine.purpose}" is no longer ours`)
+    }),
+    release: () => later(() => {
+      if (holder === mine) holder = undefined
+    }),
+  })
+  return {
+    async lock({ purpose, timeoutMs = 0, onNotice }: StorageLockOptions) {
+      const deadline = Date.now() + timeoutMs
+      // Bounded by the deadline: every round sleeps, and the last one ends at it.
+      for (let told = false; ; ) {
+        if (holder === undefined) {
+          const mine: LockHolder = { purpose, since: new Date() }
+          holder = mine
+          return handle(mine)
+        }
+        const left = deadline - Date.now()
+        if (left <= 0) throw conflict(`locked for "${holder.purpose}" since ${holder.since.toISOString()}`)
+        if (!told) onNotice?.(`memory storage: waiting for the lock held for "${holder.purpose}"`)
+        told = true
+        await sleep(Math.min(10, left))
+      }
+    },
+    removeLeftovers: () => later(() => []),
+  }
+}
+
 export function createMemoryStorage(): Storage {
   const objects = new Map<string, StoredObject>()
+  let writes = 0
   const entryOf = (path: string, object: StoredObject): StorageEntry => ({
     path,
     size: object.bytes.byteLength,
@@ -48,7 +90,7 @@ export function createMemoryStorage(): Storage {
 
   return {
     name: 'memory',
-    capabilities: { atomicWrites: true },
+    capabilities: { atomicWrites: true, conditionalWrites: true },
     read: (path) =>
       later(() => {
         checkPath(path)
@@ -61,11 +103,21 @@ export function createMemoryStorage(): Storage {
         const object = objects.get(path)
         return object === undefined ? null : Readable.from([Buffer.from(object.bytes)], { objectMode: false })
       }),
-    async write(path, body) {
+    readVersioned: (path) =>
+      later(() => {
+        checkPath(path)
+        const object = objects.get(path)
+        return object === undefined ? null : { body: Uint8Array.from(object.bytes), version: object.version }
+      }),
+    async write(path, body, options = {}) {
       checkPath(path)
-      // Collect first, then swap in: a write is visible all at once.
+      // Collect first, then check and swap in with no await in between: a write is visible all at once, and its
+      // conditions hold for exactly the object it replaces.
       const bytes = await bytesOf(body)
-      objects.set(path, { bytes, lastModified: new Date() })
+      const existing = objects.get(path)
+      if (options.ifNoneMatch === '*' && existing !== undefined) throw new ConvoyError('ERR_CONVOY_CONFLICT', `memory storage: ${path} already exists`)
+      if (options.ifMatch !== undefined && existing?.version !== options.ifMatch) throw new ConvoyError('ERR_CONVOY_CONFLICT', `memory storage: ${path} is not version ${options.ifMatch}`)
+      objects.set(path, { bytes, lastModified: new Date(), version: `v${(writes += 1)}` })
     },
     exists: (path) =>
       later(() => {
@@ -92,5 +144,6 @@ export function createMemoryStorage(): Storage {
       checkPath(path)
       return `/memory/${path.split('/').map(encodeURIComponent).join('/')}`
     },
+    ...createMemoryLock(),
   }
 }
