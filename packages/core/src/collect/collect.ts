@@ -375,6 +375,8 @@ async function collectLocked(options: CollectOptions, run: RunState): Promise<Co
     }
     kind.files += 1
   }
+  // Found concurrently, reported in a stable order: by file, then position.
+  warnings.sort((a, b) => compareText(a.file ?? '', b.file ?? '') || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))
   return {
     files: assets.length,
     bytes: totals,
@@ -549,6 +551,10 @@ const KINDS: Record<string, string> = {
   css: 'css', js: 'js', mjs: 'js', cjs: 'js', map: 'map',
   png: 'image', jpg: 'image', jpeg: 'image', gif: 'image', webp: 'image', avif: 'image', svg: 'image', ico: 'image',
   woff: 'font', woff2: 'font', ttf: 'font', otf: 'font', eot: 'font',
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
 }
 
 function kindOf(logicalPath: string): string {
