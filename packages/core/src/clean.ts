@@ -10,6 +10,10 @@ export interface CleanOptions {
   readonly age?: number
   /** List what would be deleted; delete nothing. */
   readonly dryRun?: boolean
+  /** How long to wait for another run's lock on the storage. Default 0. */
+  readonly lockTimeoutMs?: number
+  /** Told when a stale lock is taken over or leftovers are removed. */
+  readonly onNotice?: (message: string) => void
   /** Clock (tests). */
   readonly now?: () => Date
 }
@@ -20,6 +24,8 @@ export interface CleanReport {
   readonly bytes: number
   /** Objects kept because a recent manifest version names them or they are too recent. */
   readonly kept: number
+  /** Temporary files of interrupted runs removed (none in a dry run). */
+  readonly leftovers: readonly string[]
   readonly dryRun: boolean
 }
 
@@ -41,6 +47,17 @@ export async function clean(options: CleanOptions): Promise<CleanReport> {
   if (!Number.isInteger(keepVersions) || keepVersions < 1) throw new ConvoyError('ERR_CONVOY_USAGE', `@convoy/core: --keep must be a whole number of at least 1, got ${String(keepVersions)}`)
   if (!Number.isFinite(ageSeconds) || ageSeconds < 0) throw new ConvoyError('ERR_CONVOY_USAGE', `@convoy/core: --age must be a number of seconds, at least 0, got ${String(ageSeconds)}`)
   const storage = options.storage
+  // Under the lock no collect runs, so nothing this deletes can be about to be named by a new manifest.
+  const lock = options.dryRun === true || storage.lock === undefined ? undefined : await storage.lock({ purpose: 'convoy clean', timeoutMs: options.lockTimeoutMs ?? 0, ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }) })
+  try {
+    const leftovers = lock === undefined || storage.removeLeftovers === undefined ? [] : await storage.removeLeftovers()
+    return { ...(await cleanLocked(options, storage, keepVersions, ageSeconds)), leftovers }
+  } finally {
+    await lock?.release()
+  }
+}
+
+async function cleanLocked(options: CleanOptions, storage: Storage, keepVersions: number, ageSeconds: number): Promise<Omit<CleanReport, 'leftovers'>> {
   const manifest = await readManifest(storage)
   const keep = pathsNamedByNewest(manifest, keepVersions)
   keep.add(MANIFEST_FILE)

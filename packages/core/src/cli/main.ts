@@ -230,13 +230,14 @@ async function runClean(args: readonly string[], io: CliIo): Promise<number> {
   const { storage } = await openStorage(flags, io)
   const keep = flags.keep === undefined ? undefined : seconds(flags.keep, 'keep')
   const age = flags.age === undefined ? undefined : seconds(flags.age, 'age')
-  const report = await clean({ storage, ...(keep === undefined ? {} : { keep }), ...(age === undefined ? {} : { age }), dryRun: flags['dry-run'] === true })
+  const report = await clean({ storage, ...(keep === undefined ? {} : { keep }), ...(age === undefined ? {} : { age }), dryRun: flags['dry-run'] === true, onNotice: (message) => io.stderr.write(`convoy: notice: ${message}\n`) })
   if (flags.json === true) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
     return 0
   }
   const verb = report.dryRun ? 'would delete' : 'deleted'
   for (const object of report.deleted) io.stdout.write(`  ${verb} ${object.path} (${formatBytes(object.size)})\n`)
+  if (report.leftovers.length > 0) io.stdout.write(`convoy clean: removed ${report.leftovers.length} temporary file${report.leftovers.length === 1 ? '' : 's'} left by interrupted runs\n`)
   io.stdout.write(`convoy clean: ${verb} ${report.deleted.length} object${report.deleted.length === 1 ? '' : 's'} (${formatBytes(report.bytes)}), kept ${report.kept}\n`)
   return 0
 }
