@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type ConvoyError, isConvoyError } from '@convoy/errors'
+import { rejection } from './test/rejection.js'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createFsStorage, type FsStorage } from './index.js'
 import type { LockRecord } from './lock.js'
@@ -34,14 +34,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  const error: unknown = await promise.then(
-    () => new Error('expected a rejection'),
-    (reason: unknown) => reason,
-  )
-  if (!isConvoyError(error)) throw error
-  return error
-}
 
 async function record(): Promise<LockRecord> {
   return JSON.parse(await readFile(lockFile, 'utf8')) as LockRecord

@@ -4,7 +4,7 @@ import { basename, join, resolve } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { setTimeout } from 'node:timers/promises'
 import type { Storage } from '@convoy/core'
-import { type ConvoyError, isConvoyError } from '@convoy/errors'
+import { rejection } from './test/rejection.js'
 import { runStorageTestSuite } from '@convoy/storage-test-suite'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFsStorage } from './index.js'
@@ -30,14 +30,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  const error: unknown = await promise.then(
-    () => new Error('expected a rejection'),
-    (reason: unknown) => reason,
-  )
-  if (!isConvoyError(error)) throw error
-  return error
-}
 
 async function tempFiles(folder: string): Promise<string[]> {
   return (await readdir(folder, { recursive: true })).filter((name) => basename(name).startsWith('.convoy-tmp-'))

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { Storage } from '@convoy/core'
-import { type ConvoyError, isConvoyError } from '@convoy/errors'
+import { rejection } from './test/rejection.js'
 import { runStorageTestSuite } from '@convoy/storage-test-suite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createCachedS3Storage, createS3Storage, type S3StorageOptions } from './index.js'
@@ -67,14 +67,6 @@ runStorageTestSuite('storage-s3 (cached) on radosgw', async () => {
   }
 }, { timeout: 60_000 })
 
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  const error: unknown = await promise.then(
-    () => new Error('expected a rejection'),
-    (reason: unknown) => reason,
-  )
-  if (!isConvoyError(error)) throw error
-  return error
-}
 
 async function text(storage: Storage, path: string): Promise<string | undefined> {
   const bytes = await storage.read(path)

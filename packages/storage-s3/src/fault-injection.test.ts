@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { gunzipSync, brotliDecompressSync } from 'node:zlib'
 import type * as Core from '@convoy/core'
-import { type ConvoyError, isConvoyError } from '@convoy/errors'
+import { type ConvoyError } from '@convoy/errors'
+import { rejection } from './test/rejection.js'
 import { storagePathsOf } from '@convoy/manifest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createS3Storage, type S3StorageOptions } from './index.js'
@@ -85,14 +86,6 @@ function once(matches: (request: ProxiedRequest) => boolean, fault: Fault): void
 
 const objectTarget = (prefix: string, path: string) => (request: ProxiedRequest) => request.target.split('?')[0] === `/${BUCKET}/${prefix}/${path}`
 
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  const error: unknown = await promise.then(
-    () => new Error('expected a rejection'),
-    (reason: unknown) => reason,
-  )
-  if (!isConvoyError(error)) throw error
-  return error
-}
 
 function sha(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')

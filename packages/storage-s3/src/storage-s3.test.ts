@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { setTimeout } from 'node:timers/promises'
 import { HeadObjectCommand, type HeadObjectCommandOutput, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { Storage } from '@convoy/core'
-import { type ConvoyError, isConvoyError } from '@convoy/errors'
+import { rejection } from './test/rejection.js'
 import { runStorageTestSuite } from '@convoy/storage-test-suite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createS3Storage, type S3ObjectHeaders, type S3StorageOptions } from './index.js'
@@ -28,14 +28,6 @@ async function head(client: S3Client, key: string): Promise<HeadObjectCommandOut
   return client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ConvoyError> {
-  const error: unknown = await promise.then(
-    () => new Error('expected a rejection'),
-    (reason: unknown) => reason,
-  )
-  if (!isConvoyError(error)) throw error
-  return error
-}
 
 async function listPaths(storage: Storage, prefix?: string): Promise<string[]> {
   const found: string[] = []
