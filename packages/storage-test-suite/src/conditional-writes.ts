@@ -2,6 +2,7 @@ import type { Storage, StorageWriteOptions } from '@convoy/core'
 import { isConvoyError } from '@convoy/errors'
 import { describe, expect, it } from 'vitest'
 import { chunkedStream, expectBytes, patterned } from './bodies.js'
+import { step } from './steps.js'
 
 /** The title of the test, exported for the suite's own self-test. */
 export const CONDITIONAL_WRITES_TEST_TITLE =
@@ -28,15 +29,6 @@ function notAConflict(settled: Settled, path: string): string | undefined {
   if (error.code !== 'ERR_CONVOY_CONFLICT') return `it threw ${error.code}: ${error.message}`
   if (!error.message.includes(path)) return `its message does not name ${path}: ${error.message}`
   return undefined
-}
-
-/** Runs one step; a failure says which step it was. */
-async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  } catch (error) {
-    throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-  }
 }
 
 /**

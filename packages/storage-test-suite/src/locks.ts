@@ -4,6 +4,7 @@ import type { Storage, StorageLock } from '@convoy/core'
 import { isConvoyError } from '@convoy/errors'
 import { describe, expect, it } from 'vitest'
 import { expectBytes, filled } from './bodies.js'
+import { drained, listPaths, step } from './steps.js'
 
 /** The titles of the two tests, exported for the suite's own self-test. */
 export const LOCK_TEST_TITLE =
@@ -130,15 +131,6 @@ export function registerLockTests(current: () => Storage, timeout: number): void
   })
 }
 
-/** Runs one step; a failure says which step it was. */
-async function step<T>(label: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  } catch (error) {
-    throw new Error(`${label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error })
-  }
-}
-
 /** The Convoy error `attempt` rejects with; fails the test when it resolves (and keeps a lock it got, to release). */
 async function conflictOf(attempt: Promise<unknown>, held: StorageLock[]): Promise<{ code: string; message: string }> {
   try {
@@ -155,14 +147,3 @@ function isLock(value: unknown): value is StorageLock {
   return typeof value === 'object' && value !== null && typeof (value as StorageLock).release === 'function'
 }
 
-async function listPaths(storage: Storage): Promise<string[]> {
-  const paths: string[] = []
-  for await (const entry of storage.list()) paths.push(entry.path)
-  return paths.sort()
-}
-
-/** Waits (bounded) until the storage has taken what was written into `stream`, then a little more. */
-async function drained(stream: PassThrough): Promise<void> {
-  for (let tries = 0; tries < 200 && stream.readableLength > 0; tries++) await sleep(5)
-  await sleep(20)
-}

@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
-import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Storage, StorageEntry } from '@convoy/core'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chunkedStream, collect, expectBytes, failingStream, filled, patterned } from './bodies.js'
 import { registerLockTests } from './locks.js'
+import { drained, listAll, listPaths } from './steps.js'
 import { registerConditionalWriteTests } from './conditional-writes.js'
 
 /** What `setup` hands the suite for one test: a fresh, empty storage and how to throw it away. */
@@ -639,16 +640,6 @@ function checkSkips(skip: Readonly<Record<string, string | undefined>>): Partial
   return skip
 }
 
-async function listAll(storage: Storage, prefix?: string): Promise<StorageEntry[]> {
-  const entries: StorageEntry[] = []
-  for await (const entry of prefix === undefined ? storage.list() : storage.list(prefix)) entries.push(entry)
-  return entries
-}
-
-async function listPaths(storage: Storage, prefix?: string): Promise<string[]> {
-  return (await listAll(storage, prefix)).map((entry) => entry.path).sort()
-}
-
 async function listOutcome(storage: Storage, prefix: string): Promise<string[] | string> {
   try {
     return await listPaths(storage, prefix)
@@ -682,8 +673,3 @@ function expectValidTime(entry: StorageEntry): void {
   expect(Number.isNaN(entry.lastModified.getTime()), `lastModified of ${entry.path} is a valid time`).toBe(false)
 }
 
-/** Waits (bounded) until the storage has taken what was written into `stream`, then a little more. */
-async function drained(stream: PassThrough): Promise<void> {
-  for (let tries = 0; tries < 200 && stream.readableLength > 0; tries++) await sleep(5)
-  await sleep(20)
-}
