@@ -1,11 +1,11 @@
 import { defineConfig } from 'tsup'
 
 export default defineConfig({
-  // The worker is its own entry: worker threads load it by file name.
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts', worker: 'src/work/worker.ts' },
+  // Three faces (runtime, pipeline, CLI), the bin, and the worker, which worker threads load by file name.
+  entry: { index: 'src/index.ts', collect: 'src/pipeline.ts', 'cli-api': 'src/cli-api.ts', cli: 'src/cli.ts', worker: 'src/work/worker.ts' },
   format: 'esm',
   target: 'node20',
-  dts: { entry: 'src/index.ts' },
+  dts: { entry: { index: 'src/index.ts', collect: 'src/pipeline.ts', 'cli-api': 'src/cli-api.ts' } },
   sourcemap: true,
   clean: true,
 })

@@ -1,4 +1,2 @@
-/** Cache-Control for content-addressed files: their bytes can never change under that name. */
-export const IMMUTABLE_CACHE_CONTROL = 'public, max-age=31536000, immutable'
-/** Cache-Control for names whose bytes change between deploys: originals. */
-export const SHORT_CACHE_CONTROL = 'public, max-age=60'
+// The cache-control policy is part of the Storage contract (@convoy/storage); re-exported for core's own modules.
+export { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '@convoy/storage'

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { brotliDecompressSync, gunzipSync, gzipSync } from 'node:zlib'
 import { isConvoyError } from '@convoy/errors'
 import { describe, expect, it } from 'vitest'
-import { compress, compressorVersions, compressSync, type CompressedVariants, type CompressOptions } from './index.js'
+import { compress, compressorVersions, compressSync, encodingOfPath, ENCODINGS, resolveCompressOptions, type CompressedVariants, type CompressOptions } from './index.js'
 
 const css = Buffer.from(
   Array.from({ length: 400 }, (_, index) => `.item-${index} { color: #${(index * 2654435761).toString(16).slice(-6)}; margin: ${index % 7}px }\n`).join(''),
@@ -85,6 +85,37 @@ describe.each(both)('%s', (_name, run) => {
       expect(isConvoyError(error) && error.code, JSON.stringify(options)).toBe('ERR_CONVOY_CONFIG')
       expect((error as Error).message).toMatch(/^@convoy\/gzip: /)
     }
+  })
+})
+
+describe('the encodings and levels shape', () => {
+  it('makes exactly the listed encodings, at their levels, the same bytes as the deprecated keys', async () => {
+    expect(Object.keys(await compress(css, { encodings: ['br'] }))).toEqual(['br'])
+    expect(Object.keys(await compress(css, { encodings: [] }))).toEqual([])
+    const fast = await compress(js, { levels: { gzip: 1, br: 1 } })
+    const legacy = await compress(js, { gzip: { level: 1 }, brotli: { quality: 1 } })
+    expect(Buffer.from(fast.gzip!).equals(Buffer.from(legacy.gzip!))).toBe(true)
+    expect(Buffer.from(fast.br!).equals(Buffer.from(legacy.br!))).toBe(true)
+    const capped = await compress(js, { largeInput: { bytes: js.length - 1, levels: { br: 1 } } })
+    expect(Buffer.from(capped.br!).equals(Buffer.from(fast.br!))).toBe(true)
+  })
+
+  it('resolves once: defaults filled in, the deprecated keys mapped, and resolving again changes nothing', () => {
+    const resolved = resolveCompressOptions({ brotli: false, gzip: { level: 6 } })
+    expect(resolved).toEqual({ encodings: ['gzip'], levels: { gzip: 6, br: 11 }, maxRatio: 0.95, largeInput: { bytes: 4 * 1024 * 1024, levels: { br: 9 } } })
+    expect(resolveCompressOptions(resolved)).toEqual(resolved)
+  })
+
+  it('rejects an unknown encoding and a level out of range, naming them', () => {
+    expect(() => resolveCompressOptions({ encodings: ['deflate' as 'gzip'] })).toThrow(/unknown encoding "deflate" \(known: gzip, br\)/)
+    expect(() => resolveCompressOptions({ levels: { br: 12 } })).toThrow(/brotli quality must be an integer from 0 to 11, got 12/)
+  })
+
+  it('finds the encoding of a sibling by its extension', () => {
+    expect(encodingOfPath('a.css.gz')).toBe('gzip')
+    expect(encodingOfPath('a.css.br')).toBe('br')
+    expect(encodingOfPath('a.css')).toBeUndefined()
+    expect(Object.values(ENCODINGS).map((encoding) => encoding.extension)).toEqual(['.gz', '.br'])
   })
 })
 

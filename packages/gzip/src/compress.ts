@@ -1,45 +1,95 @@
 import { isUtf8 } from 'node:buffer'
-import { promisify } from 'node:util'
-import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync, type BrotliOptions, type ZlibOptions } from 'node:zlib'
 import { ConvoyError } from '@convoy/errors'
+import { DEFAULT_ENCODINGS, ENCODINGS, isEncodingName, type Encoding, type EncodingName } from './encodings.js'
 
 /**
  * The defaults of {@link compress}: gzip level 9, brotli quality 11, variants kept at ≤ 95% of the original; inputs
  * above 4 MiB get brotli quality 9 at most (quality 10–11 costs seconds per megabyte, so one huge file would dominate
  * a deploy, for a gain of a few percent).
  */
-export const COMPRESS_DEFAULTS = Object.freeze({ gzipLevel: 9, brotliQuality: 11, maxRatio: 0.95, largeInputBytes: 4 * 1024 * 1024, largeInputBrotliQuality: 9 })
+export const COMPRESS_DEFAULTS = Object.freeze({
+  encodings: DEFAULT_ENCODINGS,
+  gzipLevel: ENCODINGS.gzip.defaultLevel,
+  brotliQuality: ENCODINGS.br.defaultLevel,
+  maxRatio: 0.95,
+  largeInputBytes: 4 * 1024 * 1024,
+  largeInputBrotliQuality: ENCODINGS.br.largeInputLevel,
+})
 
+/** A level per encoding name, e.g. `{ gzip: 9, br: 11 }`. */
+export type EncodingLevels = { readonly [name in EncodingName]?: number | undefined }
+
+/** The one shape of compression settings, shared by `@convoy/gzip`, `collect`'s `compress` config and the carpool builder. */
 export interface CompressOptions {
-  /** `false` for no gzip variant. Default `{ level: 9 }` (levels 0–9). */
-  readonly gzip?: false | { readonly level?: number | undefined } | undefined
-  /** `false` for no brotli variant. Default `{ quality: 11 }` (qualities 0–11). */
-  readonly brotli?: false | { readonly quality?: number | undefined } | undefined
+  /** Which variants to make. Default `['gzip', 'br']`. */
+  readonly encodings?: readonly EncodingName[] | undefined
+  /** Level per encoding (gzip 0–9, br 0–11). Default each encoding's highest. */
+  readonly levels?: EncodingLevels | undefined
   /** A variant is returned only when its size is at most `maxRatio` × the original size. Default `0.95`. */
   readonly maxRatio?: number | undefined
   /** Tell brotli the input is UTF-8 text. Default: detected (valid UTF-8 without NUL bytes). */
   readonly text?: boolean | undefined
   /**
-   * Inputs larger than `bytes` are brotli-compressed at `brotliQuality` at most. Default `{ bytes: 4 MiB,
-   * brotliQuality: 9 }`; `false` uses the chosen quality whatever the size.
+   * Inputs larger than `bytes` (default 4 MiB) are compressed at `levels` at most, for the encodings whose top levels are
+   * slow (default `{ br: 9 }`); `false` uses the chosen levels whatever the size.
    */
-  readonly largeInput?: false | { readonly bytes?: number | undefined; readonly brotliQuality?: number | undefined } | undefined
+  readonly largeInput?: false | { readonly bytes?: number | undefined; readonly levels?: EncodingLevels | undefined; /** @deprecated use `levels: { br }` */ readonly brotliQuality?: number | undefined } | undefined
+  /** @deprecated use `encodings` and `levels.gzip`. `false` for no gzip variant. */
+  readonly gzip?: false | { readonly level?: number | undefined } | undefined
+  /** @deprecated use `encodings` and `levels.br`. `false` for no brotli variant. */
+  readonly brotli?: false | { readonly quality?: number | undefined } | undefined
 }
 
-/** The compressed variants worth keeping; a missing key means that variant was off or not small enough. */
-export interface CompressedVariants {
-  readonly gzip?: Uint8Array
-  readonly br?: Uint8Array
+/** Compression settings with every default filled in and every value checked, as {@link resolveCompressOptions} returns them. */
+export interface ResolvedCompressOptions {
+  readonly encodings: readonly EncodingName[]
+  readonly levels: Readonly<Record<EncodingName, number>>
+  readonly maxRatio: number
+  readonly largeInput: false | { readonly bytes: number; readonly levels: EncodingLevels }
 }
 
-interface Plan {
-  readonly gzip: ZlibOptions | undefined
-  readonly brotli: BrotliOptions | undefined
-  readonly limit: number
-}
+/** The compressed variants worth keeping, by encoding name; a missing key means that variant was off or not small enough. */
+export type CompressedVariants = { readonly [name in EncodingName]?: Uint8Array }
 
-const gzipAsync = promisify(gzip)
-const brotliAsync = promisify(brotliCompress)
+/**
+ * Fills in the defaults and checks every value once; the deprecated `gzip`/`brotli` keys are turned into `encodings`
+ * and `levels`. Throws `ERR_CONVOY_CONFIG` for an unknown encoding or a level out of range.
+ *
+ * @example
+ * resolveCompressOptions({ encodings: ['br'], levels: { br: 9 } }).levels.br // 9
+ */
+export function resolveCompressOptions(options: CompressOptions = {}): ResolvedCompressOptions {
+  const maxRatio = options.maxRatio ?? COMPRESS_DEFAULTS.maxRatio
+  if (typeof maxRatio !== 'number' || !(maxRatio > 0) || !Number.isFinite(maxRatio)) {
+    throw configError(`maxRatio must be a positive number, got ${String(maxRatio)}`)
+  }
+  const legacy = options.gzip !== undefined || options.brotli !== undefined
+  let encodings = options.encodings ?? DEFAULT_ENCODINGS
+  if (legacy && options.encodings === undefined) encodings = DEFAULT_ENCODINGS.filter((name) => (name === 'gzip' ? options.gzip !== false : name === 'br' ? options.brotli !== false : true))
+  for (const name of encodings) {
+    if (!isEncodingName(name)) throw configError(`unknown encoding ${JSON.stringify(name)} (known: ${Object.keys(ENCODINGS).join(', ')})`)
+  }
+  const legacyLevels: EncodingLevels = {
+    ...(options.gzip === false || options.gzip?.level === undefined ? {} : { gzip: options.gzip.level }),
+    ...(options.brotli === false || options.brotli?.quality === undefined ? {} : { br: options.brotli.quality }),
+  }
+  const levels = {} as Record<EncodingName, number>
+  for (const name of Object.keys(ENCODINGS) as EncodingName[]) {
+    levels[name] = checkedLevel(name, options.levels?.[name] ?? legacyLevels[name] ?? ENCODINGS[name].defaultLevel)
+  }
+  let largeInput: ResolvedCompressOptions['largeInput'] = false
+  if (options.largeInput !== false) {
+    const capped: Record<string, number> = {}
+    for (const name of Object.keys(ENCODINGS) as EncodingName[]) {
+      const encoding: Encoding = ENCODINGS[name]
+      const given = options.largeInput?.levels?.[name] ?? (name === 'br' ? options.largeInput?.brotliQuality : undefined)
+      const level = given ?? encoding.largeInputLevel
+      if (level !== undefined) capped[name] = checkedLevel(name, level, 'large-input ')
+    }
+    largeInput = { bytes: options.largeInput?.bytes ?? COMPRESS_DEFAULTS.largeInputBytes, levels: capped }
+  }
+  return { encodings: [...new Set(encodings)], levels, maxRatio, largeInput }
+}
 
 /**
  * gzip and brotli variants of some bytes, compressed in parallel on libuv's thread pool. The gzip output is
@@ -52,71 +102,50 @@ const brotliAsync = promisify(brotliCompress)
  */
 export async function compress(data: Uint8Array, options: CompressOptions = {}): Promise<CompressedVariants> {
   const plan = planFor(data, options)
-  if (plan === undefined) return {}
-  const [gzipped, brotlied] = await Promise.all([
-    plan.gzip && gzipAsync(data, plan.gzip),
-    plan.brotli && brotliAsync(data, plan.brotli),
-  ])
-  return keep(plan, gzipped, brotlied)
+  const outputs = await Promise.all(plan.map(({ name, level, text }) => ENCODINGS[name].encode(data, level, { text })))
+  return keep(data, options, plan, outputs)
 }
 
 /**
  * The synchronous {@link compress}, for worker threads that already run off the main thread.
  *
  * @example
- * const { gzip, br } = compressSync(new TextEncoder().encode(css), { brotli: { quality: 9 } })
+ * const { gzip, br } = compressSync(new TextEncoder().encode(css), { levels: { br: 9 } })
  */
 export function compressSync(data: Uint8Array, options: CompressOptions = {}): CompressedVariants {
   const plan = planFor(data, options)
-  if (plan === undefined) return {}
-  return keep(plan, plan.gzip && gzipSync(data, plan.gzip), plan.brotli && brotliCompressSync(data, plan.brotli))
+  return keep(data, options, plan, plan.map(({ name, level, text }) => ENCODINGS[name].encodeSync(data, level, { text })))
 }
 
-function planFor(data: Uint8Array, options: CompressOptions): Plan | undefined {
-  const maxRatio = options.maxRatio ?? COMPRESS_DEFAULTS.maxRatio
-  if (typeof maxRatio !== 'number' || !(maxRatio > 0) || !Number.isFinite(maxRatio)) {
-    throw configError(`maxRatio must be a positive number, got ${String(maxRatio)}`)
-  }
-  const level = options.gzip === false ? undefined : checked('gzip level', options.gzip?.level ?? COMPRESS_DEFAULTS.gzipLevel, 9)
-  const chosenQuality =
-    options.brotli === false ? undefined : checked('brotli quality', options.brotli?.quality ?? COMPRESS_DEFAULTS.brotliQuality, 11)
-  const large = options.largeInput === false ? undefined : {
-    bytes: options.largeInput?.bytes ?? COMPRESS_DEFAULTS.largeInputBytes,
-    quality: checked('large-input brotli quality', options.largeInput?.brotliQuality ?? COMPRESS_DEFAULTS.largeInputBrotliQuality, 11),
-  }
-  const quality = chosenQuality !== undefined && large !== undefined && data.length > large.bytes ? Math.min(chosenQuality, large.quality) : chosenQuality
-  if (data.length === 0) return undefined
+interface PlannedVariant {
+  readonly name: EncodingName
+  readonly level: number
+  readonly text: boolean
+}
+
+function planFor(data: Uint8Array, options: CompressOptions): PlannedVariant[] {
+  // Resolving an already resolved shape gives it back unchanged, so workers can be sent either.
+  const resolved = resolveCompressOptions(options)
+  if (data.length === 0) return []
   const text = options.text ?? (isUtf8(data) && !data.includes(0))
-  return {
-    limit: maxRatio * data.length,
-    gzip: level === undefined ? undefined : { level },
-    brotli:
-      quality === undefined
-        ? undefined
-        : {
-            params: {
-              [constants.BROTLI_PARAM_QUALITY]: quality,
-              [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
-              [constants.BROTLI_PARAM_MODE]: text ? constants.BROTLI_MODE_TEXT : constants.BROTLI_MODE_GENERIC,
-            },
-          },
-  }
+  const large = resolved.largeInput !== false && data.length > resolved.largeInput.bytes ? resolved.largeInput.levels : {}
+  return resolved.encodings.map((name) => ({ name, level: Math.min(resolved.levels[name], large[name] ?? Infinity), text }))
 }
 
-function keep(plan: Plan, gzipped: Buffer | undefined, brotlied: Buffer | undefined): CompressedVariants {
-  const variants: { gzip?: Uint8Array; br?: Uint8Array } = {}
-  if (gzipped && gzipped.length <= plan.limit) {
-    // zlib writes the OS byte of the build platform (3 on Unix, 10 on Windows): make it the same everywhere.
-    gzipped[9] = 3
-    variants.gzip = gzipped
-  }
-  if (brotlied && brotlied.length <= plan.limit) variants.br = brotlied
+function keep(data: Uint8Array, options: CompressOptions, plan: readonly PlannedVariant[], outputs: readonly Uint8Array[]): CompressedVariants {
+  const limit = (options.maxRatio ?? COMPRESS_DEFAULTS.maxRatio) * data.length
+  const variants: Partial<Record<EncodingName, Uint8Array>> = {}
+  plan.forEach(({ name }, index) => {
+    const output = outputs[index]!
+    if (output.length <= limit) variants[name] = output
+  })
   return variants
 }
 
-function checked(what: string, value: unknown, max: number): number {
+function checkedLevel(name: EncodingName, value: unknown, what = ''): number {
+  const max = ENCODINGS[name].maxLevel
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
-    throw configError(`the ${what} must be an integer from 0 to ${max}, got ${String(value)}`)
+    throw configError(`the ${what}${ENCODINGS[name].levelName} must be an integer from 0 to ${max}, got ${String(value)}`)
   }
   return value
 }
@@ -126,7 +155,7 @@ function configError(message: string): ConvoyError {
 }
 
 /**
- * The zlib and brotli versions of this Node.js, for cache keys: other versions may compress differently.
+ * The version of each encoder of this Node.js, for cache keys: other versions may compress differently.
  *
  * @example
  * compressorVersions() // { zlib: '1.3.1-e00f703', brotli: '1.1.0' }

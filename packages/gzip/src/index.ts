@@ -1,3 +1,14 @@
-export { compress, compressSync, compressorVersions, COMPRESS_DEFAULTS, type CompressOptions, type CompressedVariants } from './compress.js'
+export { ENCODINGS, ENCODING_NAMES, DEFAULT_ENCODINGS, isEncodingName, encodingOfPath, type Encoding, type EncodingName, type EncodeHints } from './encodings.js'
+export {
+  compress,
+  compressSync,
+  resolveCompressOptions,
+  compressorVersions,
+  COMPRESS_DEFAULTS,
+  type CompressOptions,
+  type ResolvedCompressOptions,
+  type EncodingLevels,
+  type CompressedVariants,
+} from './compress.js'
 export { isCompressible, COMPRESSIBLE_EXTENSIONS, type CompressibleOptions } from './compressible.js'
 export { parseAcceptEncoding, chooseCoding, createAcceptEncodingCache, isOldMsie, type AcceptedCodings, type Coding } from './accept-encoding.js'

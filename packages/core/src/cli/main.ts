@@ -3,12 +3,13 @@ import { relative, resolve } from 'node:path'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { clean, readManifest } from '../clean.js'
-import { collect, type CollectOptions, type CollectProgress, type CollectReport } from '../collect/collect.js'
-import { createDefaultSteps } from '../collect/default-steps.js'
+import { collect, type CollectReport } from '../collect/collect.js'
+import type { CollectOptions, CollectProgress } from '../collect/options.js'
 import type { Warning } from '../collect/asset.js'
 import { formatWarnings, type FormatWarningsOptions } from '../collect/warnings.js'
 import { findTemplateCarpools } from '../carpool-templates.js'
-import { loadConfig, type ConvoyConfig } from '../config.js'
+import type { ConvoyConfig } from '../config.js'
+import { loadConfig } from '../load-config.js'
 import type { Storage } from '../storage.js'
 import { createDiskCache, NO_CACHE } from '../work/cache.js'
 import { createTaskRunner } from '../work/runner.js'
@@ -129,27 +130,25 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
   const quiet = flags.quiet === true
   const warningMode = quiet ? 'count' : flags.verbose === true ? 'verbose' : 'grouped'
   const lockTimeout = flags['lock-timeout'] === undefined ? (config.lockTimeout ?? 0) : seconds(flags['lock-timeout'], 'lock-timeout')
-  const baseUrl = flags['base-url'] ?? config.baseUrl ?? '/static/'
+  const baseUrl = flags['base-url'] ?? config.baseUrl
   const cacheDir = config.cacheDir === undefined ? resolve(directory, 'node_modules/.cache/convoy') : config.cacheDir === false ? undefined : resolve(directory, config.cacheDir)
+  // One pool for every run of `--watch`, closed when the command ends.
   const runner = createTaskRunner()
   const options: CollectOptions = {
     sources,
     storage,
-    baseUrl,
-    ignore: config.ignore ?? [],
+    ...(baseUrl === undefined ? {} : { baseUrl }),
+    ...(config.ignore === undefined ? {} : { ignore: config.ignore }),
     ...(config.hash === undefined ? {} : { hash: config.hash }),
-    steps: createDefaultSteps({
-      minify: flags['no-minify'] === true ? false : (config.minify ?? true),
-      compress: flags['no-compress'] === true ? false : (config.compress ?? true),
-      useExistingMin: config.useExistingMin ?? true,
-      rewriteJsModules: config.rewriteJsModules ?? false,
-      baseUrl,
-      runner,
-      cache: cacheDir === undefined ? NO_CACHE : createDiskCache(cacheDir),
-    }),
+    minify: flags['no-minify'] === true ? false : (config.minify ?? true),
+    compress: flags['no-compress'] === true ? false : (config.compress ?? true),
+    ...(config.useExistingMin === undefined ? {} : { useExistingMin: config.useExistingMin }),
+    ...(config.rewriteJsModules === undefined ? {} : { rewriteJsModules: config.rewriteJsModules }),
+    runner,
+    cache: cacheDir === undefined ? NO_CACHE : createDiskCache(cacheDir),
     strict: flags.strict === true || config.strict === true,
     dryRun: flags['dry-run'] === true,
-    followSymlinks: config.followSymlinks ?? 'inside',
+    ...(config.followSymlinks === undefined ? {} : { followSymlinks: config.followSymlinks }),
     lockTimeoutMs: lockTimeout * 1000,
     carpools: [
       ...Object.entries(config.bundles ?? {}).map(([name, bundle]) => ({ name, kind: bundle.kind, members: bundle.members })),

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress'
-import type { CollectProgress } from '../collect/collect.js'
+import type { CollectProgress } from '../collect/options.js'
 
 /** A progress bar on a terminal: files processed, then storage writes. */
 export function createProgressBar(stream: NodeJS.WritableStream): { update(progress: CollectProgress): void; stop(): void } {

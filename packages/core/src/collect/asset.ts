@@ -1,6 +1,8 @@
+import type { EncodingName } from '@convoy/gzip'
+
 /** A problem that does not stop the run (unless `strict`), reported with where it was found. */
 export interface Warning {
-  /** The step that found it, e.g. `references` or `minify`. */
+  /** The stage that found it, e.g. `references` or `minify`. */
   readonly step: string
   /** What sort of problem, for grouping (`missing-reference`, `minify-error`, `symlink-outside` …). */
   readonly kind?: string
@@ -10,15 +12,31 @@ export interface Warning {
   readonly column?: number
 }
 
-/** A precompressed sibling produced for the served file. */
-export interface EncodedOutput {
-  readonly path: string
-  readonly contents: Uint8Array
+/**
+ * What an output is to the run:
+ * - `original`: the source bytes under the logical path (short cache);
+ * - `fingerprinted`: references rewritten, named by its own hash;
+ * - `served`: what URLs point at when it differs from the fingerprinted file (minified);
+ * - `map`: a source map of the served file;
+ * - `encoded`: a precompressed sibling of the served file (`encoding` says which).
+ */
+export type OutputRole = 'original' | 'fingerprinted' | 'served' | 'map' | 'encoded'
+
+/** One file an asset adds to the storage: its bytes in memory, or a source file streamed from disk. */
+export interface AssetOutput {
+  readonly role: OutputRole
+  /** Storage path. Every role but `original` is content-addressed. */
+  readonly name: string
+  /** The `Content-Encoding` of an `encoded` output. */
+  readonly encoding?: EncodingName
+  readonly bytes?: Uint8Array
+  /** A file to stream instead of `bytes` (large originals nobody needed to read). */
+  readonly file?: string
 }
 
 /**
- * One logical path on its way through the pipeline. Steps read and update it; the pipeline turns the final
- * state into storage writes and a manifest entry.
+ * One logical path on its way through the stages. Stages read it and add outputs; the write stage turns the outputs
+ * into storage writes and a manifest entry.
  */
 export interface Asset {
   readonly logicalPath: string
@@ -27,42 +45,28 @@ export interface Asset {
   readonly size: number
   readonly contentType: string
   /**
-   * A file of a text type (`.css`, `.js`) whose first 8 KiB hold a NUL byte: really binary, so no step reads it as
+   * A file of a text type (`.css`, `.js`) whose first 8 KiB hold a NUL byte: really binary, so no stage reads it as
    * text (no reference scan, no minifier); it is copied and compressed like any other bytes.
    */
-  readonly binary: boolean
-  /** Full-length content hash of the original bytes. */
-  readonly sourceHash: string
-  /** SRI of the original bytes, computed while streaming a file no step reads (so it is read once). */
-  readonly sourceIntegrity?: string
-  /** The original bytes, or `null` when the file is streamed from disk. */
-  readonly original: Uint8Array | null
+  binary: boolean
+  /** Full-length content hash of the original bytes (set by the read stage). */
+  sourceHash: string
+  /** SRI of the original bytes, computed while streaming a file no stage reads (so it is read once). */
+  sourceIntegrity: string | undefined
+  /** The original bytes, or `null` while the file is only streamed from disk. */
+  original: Uint8Array | null
   /**
-   * The bytes to fingerprint: the original, then whatever `content` steps made of it.
-   * `null` for a large file no step needs to look at: it is copied by streaming.
+   * The bytes to fingerprint: the original, then whatever the content stages (those before `fingerprint`) made of it.
+   * `null` for a large file no stage needs to look at: it is copied by streaming.
    */
   contents: Uint8Array | null
-  /** Storage path of the fingerprinted (unminified) file, set by the pipeline after the `content` steps. */
-  fingerprinted: string | undefined
-  /**
-   * The file to serve when it differs from the fingerprinted one (e.g. minified), set by an `output` step.
-   * Its `path` must already be content-addressed.
-   */
-  served: { path: string; contents: Uint8Array } | undefined
-  /**
-   * Set by the pipeline for files in a reference cycle: their names are fixed before the `output` steps run,
-   * from one hash over the whole cycle, so steps must use this name instead of hashing their own output.
-   */
-  plannedServed: string | undefined
-  /** A source map of the served file. */
-  map: { path: string; contents: Uint8Array } | undefined
-  /** Precompressed siblings of the served file. */
-  encodings: { gzip?: EncodedOutput; br?: EncodedOutput }
-  /** Step-private state (keyed by step name). */
+  /** What the asset adds to the storage, in the order the stages added them. */
+  readonly outputs: AssetOutput[]
+  /** Stage-private state (keyed by stage name). */
   readonly state: Map<string, unknown>
 }
 
-/** A fresh asset: nothing processed yet, nothing loaded unless `loaded` gives its bytes. */
+/** A fresh asset: nothing processed yet, nothing loaded unless `bytes` is given. */
 export function createAsset(fields: { logicalPath: string; sourceFile: string; size: number; contentType: string; sourceHash?: string; bytes?: Uint8Array }): Asset {
   const bytes = fields.bytes ?? null
   return {
@@ -72,13 +76,10 @@ export function createAsset(fields: { logicalPath: string; sourceFile: string; s
     contentType: fields.contentType,
     binary: false,
     sourceHash: fields.sourceHash ?? '',
+    sourceIntegrity: undefined,
     original: bytes,
     contents: bytes,
-    fingerprinted: undefined,
-    served: undefined,
-    plannedServed: undefined,
-    map: undefined,
-    encodings: {},
+    outputs: [],
     state: new Map(),
   }
 }
@@ -91,9 +92,21 @@ export function looksBinary(bytes: Uint8Array): boolean {
   return bytes.subarray(0, TEXT_SNIFF_BYTES).includes(0)
 }
 
-/** The served file's path and bytes: the output of the last step that produced one. */
-export function servedOf(asset: Asset): { path: string; contents: Uint8Array | null } {
-  if (asset.served !== undefined) return asset.served
-  if (asset.fingerprinted === undefined) throw new Error(`@convoy/core: ${asset.logicalPath} has no fingerprinted name yet`)
-  return { path: asset.fingerprinted, contents: asset.contents }
+/** The asset's output of a role (the last one added), if any. */
+export function outputOf(asset: Asset, role: OutputRole): AssetOutput | undefined {
+  return asset.outputs.findLast((output) => output.role === role)
+}
+
+/** The file URLs point at: the `served` output when a stage made one, else the fingerprinted file. */
+export function servedOf(asset: Asset): AssetOutput {
+  const served = outputOf(asset, 'served') ?? outputOf(asset, 'fingerprinted')
+  if (served === undefined) throw new Error(`@convoy/core: ${asset.logicalPath} has no fingerprinted name yet`)
+  return served
+}
+
+/** Adds an output, replacing an earlier one of the same role and encoding (a stage run again in a cycle). */
+export function addOutput(asset: Asset, output: AssetOutput): void {
+  const index = asset.outputs.findIndex((existing) => existing.role === output.role && existing.encoding === output.encoding)
+  if (index === -1) asset.outputs.push(output)
+  else asset.outputs[index] = output
 }

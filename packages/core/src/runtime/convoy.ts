@@ -15,6 +15,7 @@ import {
 } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
 import { createImportMap, type ImportMap, type Manifest, type ManifestCarpool } from '@convoy/manifest'
+import { DEFAULT_BASE_URL } from '../config.js'
 import type { Storage } from '../storage.js'
 import { acceptsGzip } from './accept-encoding.js'
 import { resolveManifestSource, type ManifestInput, type ManifestSource } from './manifest-source.js'
@@ -242,7 +243,7 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
   const load = async (): Promise<State> => {
     const empty = { plans: new Map<string, Plan>(), originalUrls: new Map<string, string>(), importMap: undefined }
     if (source === undefined) {
-      return { ...empty, manifest: undefined, baseUrl: withSlash(options.baseUrl ?? '/static/'), assets: new Map(), bundles: new Map() }
+      return { ...empty, manifest: undefined, baseUrl: withSlash(options.baseUrl ?? DEFAULT_BASE_URL), assets: new Map(), bundles: new Map() }
     }
     const manifest = await source.load()
     const baseUrl = withSlash(options.baseUrl ?? manifest.baseUrl)

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConvoyError } from '@convoy/errors'
 import { MANIFEST_FILE, parseManifest, readManifestFile, serializeManifest, type Manifest } from '@convoy/manifest'
+import { isStorage } from '@convoy/storage'
 import { createFsStorage } from '@convoy/storage-fs'
 import type { Storage } from '../storage.js'
 
@@ -18,11 +19,6 @@ export interface ManifestSource {
   readonly storage: Storage | undefined
   /** The manifest's file on the local disk, when it is one (the `watch` option needs it). */
   readonly file?: string
-}
-
-function isStorage(value: object): value is Storage {
-  const candidate = value as Partial<Storage>
-  return typeof candidate.read === 'function' && typeof candidate.write === 'function' && typeof candidate.stat === 'function'
 }
 
 function isManifestObject(value: object): value is Manifest {

@@ -1,5 +1,5 @@
 import { ConvoyError, isConvoyError, type ConvoyErrorCode } from '@convoy/errors'
-import { compressSync, type CompressOptions } from '@convoy/gzip'
+import { compressSync, type CompressedVariants, type CompressOptions } from '@convoy/gzip'
 import { minifyCss, minifyJs, type MinifyCssOptions, type MinifyJsOptions } from '@convoy/minify'
 
 /** The CPU-heavy work of `collect`, as plain data so it can cross to a worker thread. */
@@ -10,7 +10,7 @@ export type Task =
 
 export type TaskResult =
   | { readonly kind: 'minified'; readonly code: string; readonly map?: string; readonly warnings?: readonly string[] }
-  | { readonly kind: 'compressed'; readonly gzip?: Uint8Array; readonly br?: Uint8Array }
+  | { readonly kind: 'compressed'; readonly variants: CompressedVariants }
 
 /** A ConvoyError flattened for the trip between threads (structured clone keeps only message and stack). */
 export interface TaskFailure {
@@ -35,8 +35,7 @@ export async function runTask(task: Task): Promise<TaskResult | TaskFailure> {
         return { kind: 'minified', code: result.code, warnings: result.warnings }
       }
       case 'compress': {
-        const result = compressSync(task.data, task.options)
-        return { kind: 'compressed', ...(result.gzip === undefined ? {} : { gzip: result.gzip }), ...(result.br === undefined ? {} : { br: result.br }) }
+        return { kind: 'compressed', variants: compressSync(task.data, task.options) }
       }
     }
   } catch (error) {

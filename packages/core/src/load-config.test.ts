@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { isConvoyError } from '@convoy/errors'
-import { loadConfig } from './config.js'
+import { loadConfig } from './load-config.js'
 
 async function dirWith(name: string, contents: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'convoy-config-'))

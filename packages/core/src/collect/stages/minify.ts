@@ -1,14 +1,11 @@
 import { basename } from 'node:path'
 import { isConvoyError } from '@convoy/errors'
-import { fingerprintedName } from '@convoy/hash'
 import { engineVersions, isMinifiedName, minifiedSibling, type CssEngineName, type JsEngineName } from '@convoy/minify'
-import type { Asset } from '../collect/asset.js'
-import type { Step, StepContext } from '../collect/step.js'
-import type { TaskCache } from '../work/cache.js'
-import { cacheKey } from '../work/cache-key.js'
-import type { TaskRunner } from '../work/runner.js'
+import { addOutput, outputOf, type Asset } from '../asset.js'
+import type { Stage, StageContext } from '../stage.js'
+import type { TaskRunner } from '../../work/runner.js'
 
-export interface MinifyStepOptions {
+export interface MinifyStageOptions {
   /** JS engine, or `false` for no JS minification. */
   readonly js: JsEngineName | false
   /** CSS engine, or `false` for no CSS minification. */
@@ -16,7 +13,6 @@ export interface MinifyStepOptions {
   /** Use a shipped `foo.min.css` (references rewritten) as the minified form of `foo.css`. */
   readonly useExistingMin: boolean
   readonly runner: TaskRunner
-  readonly cache: TaskCache
 }
 
 const JS = /\.(?:m?js|cjs)$/i
@@ -31,7 +27,7 @@ const MAP_PLACEHOLDER = 'convoy-source-map-placeholder.map'
  * For JS with a source map, `<h>` covers the minified code before its last line (`//# sourceMappingURL=<name>.map`),
  * which is itself derived from `<h>`: the name still changes whenever any byte of the file does.
  */
-export function createMinifyStep(options: MinifyStepOptions): Step {
+export function createMinifyStage(options: MinifyStageOptions): Stage {
   const versions = engineVersions()
   const signature = { js: options.js, css: options.css, versions }
   const engineOf = (asset: Asset): { kind: 'js'; engine: JsEngineName } | { kind: 'css'; engine: CssEngineName } | undefined => {
@@ -40,7 +36,7 @@ export function createMinifyStep(options: MinifyStepOptions): Step {
     if (options.css !== false && CSS.test(asset.logicalPath)) return { kind: 'css', engine: options.css }
     return undefined
   }
-  const shippedMinOf = (asset: Asset, context: StepContext): string | undefined => {
+  const shippedMinOf = (asset: Asset, context: StageContext): string | undefined => {
     if (!options.useExistingMin) return undefined
     const sibling = minifiedSibling(asset.logicalPath)
     return sibling !== asset.logicalPath && context.has(sibling) ? sibling : undefined
@@ -55,7 +51,7 @@ export function createMinifyStep(options: MinifyStepOptions): Step {
       const sibling = shippedMinOf(asset, context)
       return sibling === undefined ? [] : [sibling]
     },
-    servedMarker: () => 'cmin',
+    servedMarker: 'cmin',
     async run(asset, context) {
       const engine = engineOf(asset)!
       const original = asset.contents!
@@ -63,45 +59,47 @@ export function createMinifyStep(options: MinifyStepOptions): Step {
       const shipped = sibling === undefined ? undefined : context.fingerprintedContentsOf(sibling)
       if (shipped !== undefined) {
         // The shipped .min file, with its own references already rewritten, stands in for our minifier.
-        asset.served = { path: asset.plannedServed ?? fingerprintedName(asset.logicalPath, context.fingerprint(shipped), { marker: 'cmin' }), contents: shipped }
+        addOutput(asset, { role: 'served', name: context.outputName(asset, shipped, 'cmin'), bytes: shipped })
         return
       }
-      const source = basename(asset.fingerprinted!)
-      // When the reference step changed nothing, the source hash already identifies these bytes: no second pass.
-      const untouched = asset.contents === asset.original
-      const key = untouched ? cacheKey({ task: 'minify', signature, engine, source, sourceHash: asset.sourceHash }) : cacheKey({ task: 'minify', signature, engine, source }, original)
-      let parts = await options.cache.get(key)
-      if (parts === undefined) {
-        try {
-          parts = await minify(engine, Buffer.from(original).toString('utf8'), asset, source)
-        } catch (error) {
-          if (!isConvoyError(error)) throw error
-          context.warn({ kind: 'minify-error', message: `not minified, served as it is: ${error.message.replace(/^@convoy\/minify: /, '')}`, file: asset.sourceFile, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) })
-          if (asset.plannedServed !== undefined) asset.served = { path: asset.plannedServed, contents: original }
-          return
-        }
-        await options.cache.set(key, parts)
-      } else {
-        context.cacheHit()
+      const fingerprinted = outputOf(asset, 'fingerprinted')!.name
+      const source = basename(fingerprinted)
+      let parts: readonly Uint8Array[]
+      try {
+        parts = await context.cached({
+          // When the reference stage changed nothing, the source hash already identifies these bytes: no second pass.
+          input: asset.contents === asset.original ? { hash: asset.sourceHash } : { bytes: original },
+          key: { engine, source },
+          compute: () => minify(engine, Buffer.from(original).toString('utf8'), asset, source),
+          encode: (result) => result,
+          decode: (cached) => (cached.length === 0 ? undefined : cached),
+        })
+      } catch (error) {
+        if (!isConvoyError(error)) throw error
+        context.warn({ kind: 'minify-error', message: `not minified, served as it is: ${error.message.replace(/^@convoy\/minify: /, '')}`, file: asset.sourceFile, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) })
+        // In a reference cycle the served name was promised already: it must exist, holding the unminified bytes.
+        const promised = context.promisedServedName(asset)
+        if (promised !== undefined) addOutput(asset, { role: 'served', name: promised, bytes: original })
+        return
       }
       const [code, map] = parts as [Uint8Array, Uint8Array?]
-      const path = asset.plannedServed ?? fingerprintedName(asset.logicalPath, context.fingerprint(code), { marker: 'cmin' })
+      const path = context.outputName(asset, code, 'cmin')
       // An empty file minifies to nothing, and a map of nothing helps nobody.
       if (map === undefined || code.byteLength === 0) {
-        asset.served = { path, contents: code }
+        addOutput(asset, { role: 'served', name: path, bytes: code })
         return
       }
       const mapPath = `${path}.map`
       const withComment = Buffer.concat([code, Buffer.from(`\n//# sourceMappingURL=${encodeURIComponent(basename(mapPath))}\n`)])
       const mapJson = JSON.parse(Buffer.from(map).toString('utf8')) as Record<string, unknown>
       mapJson.file = basename(path)
-      asset.served = { path, contents: withComment }
-      asset.map = { path: mapPath, contents: Buffer.from(JSON.stringify(mapJson)) }
+      addOutput(asset, { role: 'served', name: path, bytes: withComment })
+      addOutput(asset, { role: 'map', name: mapPath, bytes: Buffer.from(JSON.stringify(mapJson)) })
     },
   }
 
   /** Runs the engine; JS comes back without its sourceMappingURL line, which depends on the name. */
-  async function minify(engine: NonNullable<ReturnType<typeof engineOf>>, code: string, asset: Asset, source: string): Promise<Uint8Array[]> {
+  async function minify(engine: NonNullable<ReturnType<typeof engineOf>>, code: string, asset: Asset, source: string): Promise<readonly Uint8Array[]> {
     if (engine.kind === 'css') {
       const result = await options.runner.run({ kind: 'minify-css', code, options: { filename: asset.logicalPath, engine: engine.engine } })
       if (result.kind !== 'minified') throw new Error('unexpected task result')

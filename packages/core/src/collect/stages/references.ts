@@ -9,18 +9,14 @@ import {
   type Reference,
   type ReferenceReplacement,
 } from '@convoy/references'
-import type { Asset } from '../collect/asset.js'
-import type { Step, StepContext } from '../collect/step.js'
-import type { TaskCache } from '../work/cache.js'
-import { cacheKey } from '../work/cache-key.js'
+import type { Asset } from '../asset.js'
+import type { Stage, StageContext } from '../stage.js'
 
-export interface ReferencesStepOptions {
-  /** Root-relative URLs under this prefix point into the collected tree. */
+export interface ReferencesStageOptions {
+  /** Root-relative URLs under this prefix point into the collected tree; ends with `/`. */
   readonly baseUrl: string
   /** Also rewrite relative ES module specifiers in JS. */
   readonly rewriteJsModules: boolean
-  /** Where the parsed references of each file are kept between runs. */
-  readonly cache: TaskCache
 }
 
 /** The parse of one file: its references, or why it could not be parsed. */
@@ -46,7 +42,7 @@ interface Problem {
   readonly column?: number
 }
 
-/** What the step knows about one file between `dependencies()` and the passes of `run()`. */
+/** What the stage knows about one file between `dependencies()` and the passes of `run()`. */
 interface State {
   readonly local: readonly LocalReference[]
   /** Targets in the same reference cycle, not named yet on the first pass: rewritten on the second. */
@@ -61,8 +57,8 @@ const JS = /\.(?:m?js|cjs)$/i
  * module specifiers when `rewriteJsModules` is on) to the served names of the files they point at. A reference to a
  * file that is not collected is a warning with `file:line` (an error under `--strict`) and stays as it is.
  */
-export function createReferencesStep(options: ReferencesStepOptions): Step {
-  const base = options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`
+export function createReferencesStage(options: ReferencesStageOptions): Stage {
+  const base = options.baseUrl
 
   const kind = (asset: Asset): 'css' | 'js' => (CSS.test(asset.logicalPath) ? 'css' : 'js')
 
@@ -80,20 +76,20 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
   }
 
   /** {@link find} through the persistent cache: parsing every stylesheet and script is most of a warm run's work. */
-  const findCached = async (asset: Asset): Promise<Found> => {
+  const findCached = (asset: Asset, context: StageContext): Promise<Found> => {
     // The text is still the original here (first pass), whose full hash is known: no need to hash it again.
     const original = asset.contents === asset.original
-    const signature = { task: 'references', kind: kind(asset), modules: options.rewriteJsModules, version: REFERENCES_VERSION, file: asset.sourceFile, source: original ? asset.sourceHash : undefined }
-    const key = original ? cacheKey(signature) : cacheKey(signature, asset.contents ?? new Uint8Array())
-    const cached = await options.cache.get(key)
-    if (cached?.[0] !== undefined) return JSON.parse(Buffer.from(cached[0]).toString('utf8')) as Found
-    const found = find(asset)
-    await options.cache.set(key, [Buffer.from(JSON.stringify(found))])
-    return found
+    return context.cached<Found>({
+      input: original ? { hash: asset.sourceHash } : { bytes: asset.contents ?? new Uint8Array() },
+      key: { kind: kind(asset), file: asset.sourceFile },
+      compute: () => Promise.resolve(find(asset)),
+      encode: (found) => [Buffer.from(JSON.stringify(found))],
+      decode: (parts) => (parts[0] === undefined ? undefined : (JSON.parse(Buffer.from(parts[0]).toString('utf8')) as Found)),
+    })
   }
 
   /** Which references point at collected files, and the problems to report about the others. */
-  const resolveAll = (asset: Asset, found: Found, context: StepContext): { local: LocalReference[]; problems: Problem[] } => {
+  const resolveAll = (asset: Asset, found: Found, context: StageContext): { local: LocalReference[]; problems: Problem[] } => {
     if ('problem' in found) return { local: [], problems: [{ kind: 'unparsable', ...found.problem }] }
     const local: LocalReference[] = []
     const problems: Problem[] = []
@@ -112,10 +108,10 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
     return { local, problems }
   }
 
-  const stateOf = async (asset: Asset, context: StepContext): Promise<State> => {
+  const stateOf = async (asset: Asset, context: StageContext): Promise<State> => {
     let state = asset.state.get('references') as State | undefined
     if (state === undefined) {
-      const { local, problems } = resolveAll(asset, await findCached(asset), context)
+      const { local, problems } = resolveAll(asset, await findCached(asset, context), context)
       for (const problem of problems) context.warn({ file: asset.sourceFile, ...problem })
       state = { local, pending: undefined }
       asset.state.set('references', state)
@@ -126,6 +122,8 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
   return {
     name: 'references',
     phase: 'content',
+    // A new `@convoy/references` may find references differently.
+    signature: JSON.stringify({ modules: options.rewriteJsModules, version: REFERENCES_VERSION }),
     applies: (asset) => !asset.binary && (CSS.test(asset.logicalPath) || JS.test(asset.logicalPath)),
     dependencies: async (asset, context) => (await stateOf(asset, context)).local.map((local) => local.target),
     async run(asset, context) {
@@ -142,7 +140,7 @@ export function createReferencesStep(options: ReferencesStepOptions): Step {
   }
 
   /** Rewrites what can be named now; returns the targets still pending. */
-  function rewrite(asset: Asset, locals: readonly LocalReference[], context: StepContext): Set<string> {
+  function rewrite(asset: Asset, locals: readonly LocalReference[], context: StageContext): Set<string> {
     const pending = new Set<string>()
     const replacements: ReferenceReplacement[] = []
     for (const local of locals) {

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { contentHash, integrity } from '@convoy/hash'
+import { looksBinary } from '../asset.js'
+import type { Stage } from '../stage.js'
+
+/**
+ * The run's first stage: hashes every file. The files a content stage reads (CSS, JS) are kept in memory for the
+ * reference scan; the rest are streamed, hashed and given their SRI in one read, and read again only when an output
+ * stage needs their bytes, so the whole tree never sits in memory at once.
+ */
+export function createReadStage(options: { readonly algorithm: string; readonly contentStages: readonly Stage[] }): Stage {
+  // The full-length hash of the original; the fingerprint of an untouched file is its prefix.
+  const sourceHash = { algorithm: options.algorithm, length: createHash(options.algorithm).digest('hex').length }
+  return {
+    name: 'read',
+    phase: 'content',
+    applies: () => true,
+    async run(asset, context) {
+      if (options.contentStages.some((stage) => stage.applies(asset))) {
+        const contents = new Uint8Array(await readFile(asset.sourceFile))
+        asset.sourceHash = contentHash(contents, sourceHash)
+        // A binary file with a text name is not held for the content stages: it is streamed like any other binary.
+        if (looksBinary(contents)) {
+          asset.binary = true
+          asset.sourceIntegrity = integrity(contents)
+          context.warn({ kind: 'binary-text', file: asset.sourceFile, message: `has a NUL byte in its first 8 KiB: treated as binary (references not rewritten, not minified)` })
+          return
+        }
+        asset.original = contents
+        asset.contents = contents
+        return
+      }
+      const hash = createHash(options.algorithm)
+      const sri = createHash('sha384')
+      for await (const chunk of createReadStream(asset.sourceFile)) {
+        hash.update(chunk as Buffer)
+        sri.update(chunk as Buffer)
+      }
+      asset.sourceHash = hash.digest('hex')
+      asset.sourceIntegrity = `sha384-${sri.digest('base64')}`
+    },
+  }
+}

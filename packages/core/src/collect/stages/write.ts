@@ -1,0 +1,80 @@
+import { integrity, integrityOfFile } from '@convoy/hash'
+import type { EncodingName } from '@convoy/gzip'
+import { contentTypeOf, type Manifest, type ManifestEntry } from '@convoy/manifest'
+import { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '../../cache-control.js'
+import { outputOf, servedOf, type Asset, type AssetOutput } from '../asset.js'
+import type { Stage } from '../stage.js'
+import type { PendingWrite, WriteQueue } from '../write-queue.js'
+
+export interface WriteStageOptions {
+  /** The manifest in force: an original whose source hash it already records is not written again. */
+  readonly previous: Manifest | null
+  readonly writes: WriteQueue
+  /** Told each asset's manifest entry once its outputs are stored. */
+  readonly onEntry: (asset: Asset, entry: ManifestEntry) => void
+}
+
+/**
+ * The run's last stage: stores every output of the asset (the original under its logical path with a short cache,
+ * the content-addressed rest immutable, precompressed siblings with their `Content-Encoding`) and makes its manifest
+ * entry. Each asset waits for its own writes, so a slow storage slows the run instead of filling memory.
+ */
+export function createWriteStage(options: WriteStageOptions): Stage {
+  return {
+    name: 'write',
+    phase: 'output',
+    applies: () => true,
+    async run(asset) {
+      await options.writes.write(writesOf(asset, options.previous))
+      options.onEntry(asset, await entryOf(asset))
+    },
+  }
+}
+
+function writesOf(asset: Asset, previous: Manifest | null): PendingWrite[] {
+  const body = (output: AssetOutput): PendingWrite['body'] => output.bytes ?? { file: output.file ?? asset.sourceFile }
+  const original: PendingWrite = {
+    path: asset.logicalPath,
+    body: asset.original ?? { file: asset.sourceFile },
+    options: { contentType: asset.contentType, cacheControl: SHORT_CACHE_CONTROL },
+    // Content-addressed outputs are skipped when present; the original is compared by source hash instead.
+    skipWhenPresent: previous?.files[asset.logicalPath]?.sourceHash === asset.sourceHash,
+  }
+  return [
+    original,
+    ...asset.outputs.map((output): PendingWrite => ({
+      path: output.name,
+      body: body(output),
+      options:
+        output.role === 'encoded'
+          ? { contentType: asset.contentType, cacheControl: IMMUTABLE_CACHE_CONTROL, contentEncoding: output.encoding! }
+          : { contentType: contentTypeOf(output.name), cacheControl: IMMUTABLE_CACHE_CONTROL },
+      skipWhenPresent: true,
+    })),
+  ]
+}
+
+async function entryOf(asset: Asset): Promise<ManifestEntry> {
+  const served = servedOf(asset)
+  const size = served.bytes === undefined ? asset.size : served.bytes.byteLength
+  const sri = served.bytes !== undefined ? integrity(served.bytes) : (asset.sourceIntegrity ?? (await integrityOfFile(asset.sourceFile)))
+  const encodings = encodingsOf(asset.outputs)
+  const map = outputOf(asset, 'map')
+  return {
+    served: served.name,
+    size,
+    integrity: sri,
+    fingerprinted: outputOf(asset, 'fingerprinted')!.name,
+    sourceHash: asset.sourceHash,
+    contentType: asset.contentType,
+    ...(encodings === undefined ? {} : { encodings }),
+    ...(map === undefined ? {} : { map: map.name }),
+  }
+}
+
+/** The manifest's `encodings` of some outputs: path and size per encoding, or `undefined` when there is none. */
+export function encodingsOf(outputs: readonly AssetOutput[]): Partial<Record<EncodingName, { path: string; size: number }>> | undefined {
+  const encoded = outputs.filter((output) => output.role === 'encoded' && output.encoding !== undefined && output.bytes !== undefined)
+  if (encoded.length === 0) return undefined
+  return Object.fromEntries(encoded.map((output) => [output.encoding!, { path: output.name, size: output.bytes!.byteLength }]))
+}

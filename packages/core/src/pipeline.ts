@@ -1,0 +1,11 @@
+// The pipeline face of @convoy/core ('@convoy/core/collect'): collect, clean and what a custom stage needs.
+export { collect, type CollectReport, type ByteTotals } from './collect/collect.js'
+export { createDefaultStages, type CollectOptions, type CollectProgress, type DefaultStagesOptions } from './collect/options.js'
+export type { CollectFailure } from './collect/failures.js'
+export type { Stage, StageContext, CachedWork, AssetComponent } from './collect/stage.js'
+export { addOutput, outputOf, servedOf, type Asset, type AssetOutput, type OutputRole, type Warning } from './collect/asset.js'
+export { createTaskRunner, createInlineRunner, type TaskRunner } from './work/runner.js'
+export { createDiskCache, NO_CACHE, type TaskCache } from './work/cache.js'
+export { clean, readManifest, type CleanOptions, type CleanReport } from './clean.js'
+export { loadConfig, CONFIG_FILES, type LoadedConfig } from './load-config.js'
+export { findTemplateCarpools, type DeclaredCarpool } from './carpool-templates.js'

@@ -1,0 +1,105 @@
+import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from 'node:zlib'
+import { promisify } from 'node:util'
+
+/** What an encoder is told about its input besides the bytes. */
+export interface EncodeHints {
+  /** The input is UTF-8 text (brotli has a text mode). */
+  readonly text: boolean
+}
+
+/**
+ * One precompressed encoding: its `Content-Encoding` token, the extension of its siblings, its levels, and how to
+ * produce its bytes. Everything else in Convoy (config checks, the compress stage, the manifest, the servers) reads
+ * this table, so a new encoding is one entry here (see docs/architecture.md).
+ */
+export interface Encoding {
+  /** The `Content-Encoding` token, also the key of the manifest's `encodings` and of the `compress.levels` config. */
+  readonly name: string
+  /** Suffix of the sibling file, e.g. `.gz`. */
+  readonly extension: string
+  /** What its level is called in messages, e.g. `brotli quality`. */
+  readonly levelName: string
+  /** Highest level (the lowest is 0). */
+  readonly maxLevel: number
+  readonly defaultLevel: number
+  /**
+   * The level is capped to this above {@link COMPRESS_DEFAULTS}`.largeInputBytes`: the top levels of some encoders
+   * cost seconds per megabyte for a gain of a few percent.
+   */
+  readonly largeInputLevel?: number
+  /** The library version that decides the bytes, for cache keys. */
+  readonly version: string
+  encodeSync(data: Uint8Array, level: number, hints: EncodeHints): Uint8Array
+  encode(data: Uint8Array, level: number, hints: EncodeHints): Promise<Uint8Array>
+}
+
+const gzipAsync = promisify(gzip)
+const brotliAsync = promisify(brotliCompress)
+
+// zlib writes the OS byte of the build platform (3 on Unix, 10 on Windows): make it the same everywhere.
+const unixGzip = (bytes: Buffer): Buffer => {
+  bytes[9] = 3
+  return bytes
+}
+const brotliParams = (data: Uint8Array, level: number, hints: EncodeHints): { params: Record<number, number> } => ({
+  params: {
+    [constants.BROTLI_PARAM_QUALITY]: level,
+    [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+    [constants.BROTLI_PARAM_MODE]: hints.text ? constants.BROTLI_MODE_TEXT : constants.BROTLI_MODE_GENERIC,
+  },
+})
+
+/** Every encoding Convoy can precompress, in the order their siblings are listed. */
+export const ENCODINGS = Object.freeze({
+  gzip: {
+    name: 'gzip',
+    extension: '.gz',
+    levelName: 'gzip level',
+    maxLevel: 9,
+    defaultLevel: 9,
+    version: `zlib ${process.versions.zlib ?? 'unknown'}`,
+    encodeSync: (data, level) => unixGzip(gzipSync(data, { level })),
+    encode: async (data, level) => unixGzip(await gzipAsync(data, { level })),
+  },
+  br: {
+    name: 'br',
+    extension: '.br',
+    levelName: 'brotli quality',
+    maxLevel: 11,
+    defaultLevel: 11,
+    largeInputLevel: 9,
+    version: `brotli ${process.versions.brotli ?? 'unknown'}`,
+    encodeSync: (data, level, hints) => brotliCompressSync(data, brotliParams(data, level, hints)),
+    encode: (data, level, hints) => brotliAsync(data, brotliParams(data, level, hints)),
+  },
+} satisfies Record<string, Encoding>)
+
+/** The name of an encoding in {@link ENCODINGS}: `'gzip' | 'br'`. */
+export type EncodingName = keyof typeof ENCODINGS
+
+/** The encodings `collect` and the carpool builder write when not told otherwise. */
+export const DEFAULT_ENCODINGS: readonly EncodingName[] = Object.freeze(['gzip', 'br'])
+
+/** Every encoding name, in table order. */
+export const ENCODING_NAMES = Object.freeze(Object.keys(ENCODINGS)) as readonly EncodingName[]
+
+/**
+ * True for a name in {@link ENCODINGS}.
+ *
+ * @example
+ * isEncodingName('br') // true
+ * isEncodingName('deflate') // false
+ */
+export function isEncodingName(name: unknown): name is EncodingName {
+  return typeof name === 'string' && Object.hasOwn(ENCODINGS, name)
+}
+
+/**
+ * The encoding of a sibling file by its extension (`app.js.br` → `br`), or `undefined` for a file that is not one.
+ *
+ * @example
+ * encodingOfPath('css/a.1b2c3d4e5f6a.css.gz') // 'gzip'
+ */
+export function encodingOfPath(path: string): EncodingName | undefined {
+  return ENCODING_NAMES.find((name) => path.endsWith(ENCODINGS[name].extension))
+}
