@@ -101,6 +101,8 @@ const BENCHES = {
       const result = await run(this.script, [])
       const line = /url\(\) target[^:]*:\s*(met|NOT met)\s*\(([\d.]+) M\/s\)/.exec(result.stdout)
       const summary = line ? [{ what: 'convoy.url() lookups', value: `${line[2]} M/s`, target: '≥ 5 M/s', met: line[1] === 'met' }] : []
+      const imported = /import target[^:]*:\s*(met|NOT met)\s*\(([\d.-]+) ms\)/.exec(result.stdout)
+      if (imported) summary.push({ what: "import('@convoy/core') over node -e ''", value: `${imported[2]} ms`, target: '≤ 25 ms', met: imported[1] === 'met' })
       return { ...result, summary }
     },
   },

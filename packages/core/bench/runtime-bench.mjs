@@ -1,7 +1,9 @@
 // Microbenchmark of the runtime resolver: `convoy.url()` lookups per second and the cached `carpool()` render.
 // Run after building: `pnpm turbo run build --filter=@convoy/core && node packages/core/bench/runtime-bench.mjs`.
 // A benchmark, not a test: it prints numbers (target: ≥ 5 million url() lookups per second).
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import { createConvoy } from '../dist/index.js'
 
 const FILES = 2000
@@ -99,3 +101,23 @@ console.log('|---|---:|---:|')
 for (const row of rows) console.log(`| ${row.label} | ${(row.perSecond / 1e6).toFixed(2)} M | ${row.nanoseconds.toFixed(1)} ns |`)
 const url = rows[0].perSecond
 console.log(`\nurl() target ≥ 5 M/s: ${url >= 5e6 ? 'met' : 'NOT met'} (${(url / 1e6).toFixed(2)} M/s)`)
+
+// What a web process pays to load the runtime face: `node -e "import('@convoy/core')"` over an empty `node -e ''`,
+// median of 10 after 2 warm-ups, run from this package (so '@convoy/core' resolves to its built dist).
+const packageDirectory = fileURLToPath(new URL('..', import.meta.url))
+const startMs = (args) => {
+  const times = []
+  for (let round = 0; round < 12; round++) {
+    const start = performance.now()
+    const result = spawnSync(process.execPath, args, { cwd: packageDirectory, stdio: 'ignore' })
+    if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`)
+    if (round >= 2) times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  return (times[4] + times[5]) / 2
+}
+const empty = startMs(['-e', ''])
+const withCore = startMs(['-e', "import('@convoy/core')"])
+const importCost = withCore - empty
+console.log(`import('@convoy/core'): ${withCore.toFixed(1)} ms, empty node ${empty.toFixed(1)} ms`)
+console.log(`import target ≤ 25 ms over empty node: ${importCost <= 25 ? 'met' : 'NOT met'} (${importCost.toFixed(1)} ms)`)

@@ -1,6 +1,6 @@
 import { ConvoyError } from '@convoy/errors'
 import { MANIFEST_FILE, parseManifest, pathsNamedByNewest, supersededSince, type Manifest } from '@convoy/manifest'
-import type { Storage } from './storage.js'
+import type { Storage } from '@convoy/storage'
 
 export interface CleanOptions {
   readonly storage: Storage

@@ -1,5 +1,5 @@
 import type { CompressOptions } from '@convoy/gzip'
-import type { Storage } from './storage.js'
+import type { Storage } from '@convoy/storage'
 
 /** Which minifier runs for each kind of file; `false` turns one off. */
 export interface MinifyConfig {

@@ -3,5 +3,5 @@
 export { createConvoy, type Convoy, type CreateConvoyOptions, type ConvoyCarpoolOptions, type ConvoyUrlOptions } from './runtime/convoy.js'
 export type { ManifestInput } from './runtime/manifest-source.js'
 export { defineConfig, DEFAULT_BASE_URL, type ConvoyConfig, type MinifyConfig, type CompressConfig } from './config.js'
-export type { Storage, StorageBody, StorageCapabilities, StorageEntry, StorageWriteOptions, StorageLock, StorageLockOptions, VersionedObject } from './storage.js'
+export type { Storage, StorageBody, StorageCapabilities, StorageEntry, StorageWriteOptions, StorageLock, StorageLockOptions, VersionedObject } from '@convoy/storage'
 export { ConvoyError, isConvoyError, ERROR_CODES, type ConvoyErrorCode, type ConvoyErrorOptions } from '@convoy/errors'

@@ -1,4 +1,12 @@
-import compressible from 'compressible'
+import { createRequire } from 'node:module'
+
+// mime-db, behind `compressible`, is a large JSON: loaded on the first call, so importing @convoy/gzip for content
+// negotiation alone (a web process) does not pay for it.
+let compressibleType: ((type: string) => boolean | undefined) | undefined
+const compressible = (type: string): boolean | undefined => {
+  compressibleType ??= createRequire(import.meta.url)('compressible') as (type: string) => boolean | undefined
+  return compressibleType(type)
+}
 
 /**
  * Extensions (lowercase, without the dot) of files worth precompressing, used when no content type is known:

@@ -11,4 +11,4 @@ export { parseManifest, serializeManifest, createManifest, lookup, type CreateMa
 export { storagePathsOf, supersede, pathsNamedByNewest, supersededSince, type SupersedeOptions } from './history.js'
 export { createImportMap, type ImportMap, type ImportMapOptions } from './import-map.js'
 export { readManifestFile, writeManifestFile, TEMP_FILE_PREFIX } from './file.js'
-export { storagePathProblem, contentTypeOf, createStoragePathChecks, bodyChunks, BodyStreamError, type StoragePathChecks } from './storage-path.js'
+export { contentTypeOf } from './deprecated.js'

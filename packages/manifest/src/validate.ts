@@ -1,5 +1,5 @@
 import { ConvoyError } from '@convoy/errors'
-import { storagePathProblem } from './storage-path.js'
+import { storagePathProblem } from '@convoy/storage'
 import {
   MANIFEST_FILE,
   MANIFEST_VERSION,

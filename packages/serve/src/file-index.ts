@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { MANIFEST_FILE, parseManifest, storagePathsOf, type Manifest } from '@convoy/manifest'
-import { contentTypeOf } from '@convoy/manifest'
+import { contentTypeOf } from '@convoy/storage'
 import { eachLimit, type FileSource, type FoundFile, type SourceListing } from './sources.js'
 
 /** A file of the index, with its bytes when they are held in memory. */

@@ -1,8 +1,8 @@
 import { open, readFile, readdir, realpath, stat } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
-import type { Storage } from '@convoy/core'
 import { ConvoyError } from '@convoy/errors'
+import type { Storage } from '@convoy/storage'
 
 /** The part of a `Storage` that serving needs: enumerate, size and read objects. */
 export type ServeStorage = Pick<Storage, 'name' | 'read' | 'readStream' | 'stat' | 'list'>

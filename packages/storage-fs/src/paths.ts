@@ -1,4 +1,4 @@
-import { createStoragePathChecks } from '@convoy/manifest'
+import { createStoragePathChecks } from '@convoy/storage'
 
 /**
  * Temporary files (writes in progress, the lock being created or removed) start with this; `list()` never shows
@@ -14,7 +14,7 @@ export function isReservedName(name: string): boolean {
   return name.startsWith(TEMP_PREFIX) || name === LOCK_NAME
 }
 
-/** The storage-path rules every Convoy storage shares (`@convoy/manifest`), plus our reserved names. */
+/** The storage-path rules every Convoy storage shares (`@convoy/storage`), plus our reserved names. */
 const checks = createStoragePathChecks('@convoy/storage-fs', (path, prefix) => {
   const segments = path.split('/')
   // A list prefix may stop inside a name, so only a complete reserved name counts in its last segment.

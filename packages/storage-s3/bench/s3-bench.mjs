@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { S3Client } from '@aws-sdk/client-s3'
-import { collect } from '@convoy/core'
+import { collect } from '@convoy/core/collect'
 import { createS3Storage } from '../dist/index.js'
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
@@ -80,7 +80,7 @@ try {
   const prefix = 'site'
   const cold = countingClient(server.endpoint)
   const started = performance.now()
-  const report = await collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: cold.client }), steps: [] })
+  const report = await collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: cold.client }), stages: [] })
   if (report.unchanged !== 0) throw new Error(`a cold publish found ${report.unchanged} objects already there`)
   const coldSeconds = (performance.now() - started) / 1000
   rows.push([`cold publish, ${FILES} files`, `${report.written} objects`, `${coldSeconds.toFixed(2)} s`, `${Math.round(report.written / coldSeconds)} objects/s`])
@@ -90,7 +90,7 @@ try {
   for (let run = 0; run < RUNS; run++) {
     const warm = countingClient(server.endpoint)
     const begin = performance.now()
-    const again = await collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: warm.client }), steps: [] })
+    const again = await collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: warm.client }), stages: [] })
     warmTimes.push((performance.now() - begin) / 1000)
     if (again.written !== 0) throw new Error(`a no-change publish wrote ${again.written} objects`)
     warmRequests = [...warm.counts].map(([name, count]) => `${count} ${name.replace(/Command$/, '')}`).join(', ')

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type * as Core from '@convoy/core'
+import type * as Pipeline from '@convoy/core/collect'
 import { isConvoyError } from '@convoy/errors'
 import { type Manifest, storagePathsOf } from '@convoy/manifest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,12 +15,12 @@ import { uniquePrefix } from './test/s3-server.js'
 
 const MANIFEST = 'convoy-manifest.json'
 
-let core: typeof Core
+let pipeline: typeof Pipeline
 let gateway: TestRadosgw
 let work: string
 
 beforeAll(async () => {
-  core = await import('@convoy/core')
+  pipeline = await import('@convoy/core/collect')
   gateway = await startRadosgw()
   work = await mkdtemp(join(tmpdir(), 'convoy-s3-conflict-'))
 }, 15 * 60_000)
@@ -33,8 +34,8 @@ function storageAt(prefix: string): Core.Storage {
   return createS3Storage({ bucket: gateway.bucket, prefix, endpoint: gateway.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: RADOSGW_CREDENTIALS })
 }
 
-function steps(): Core.Step[] {
-  return core.createDefaultSteps({ minify: true, compress: true, useExistingMin: true, rewriteJsModules: false, baseUrl: '/static/', runner: core.createInlineRunner(), cache: core.NO_CACHE })
+function processing(): Omit<Pipeline.CollectOptions, 'sources' | 'storage'> {
+  return { minify: true, compress: true, useExistingMin: true, rewriteJsModules: false, baseUrl: '/static/', runner: pipeline.createInlineRunner(), cache: pipeline.NO_CACHE }
 }
 
 /** A source tree of its own: `count` files under `<name>/`, so two trees share no logical path. */
@@ -56,8 +57,8 @@ async function tree(name: string, count: number): Promise<{ directory: string; l
   return { directory, logical: logical.sort() }
 }
 
-function collectInto(storage: Core.Storage, source: string): Promise<Core.CollectReport> {
-  return core.collect({ sources: [source], storage, steps: steps() })
+function collectInto(storage: Core.Storage, source: string): Promise<Pipeline.CollectReport> {
+  return pipeline.collect({ sources: [source], storage, ...processing() })
 }
 
 /** Every path the manifest names, now or in its history, is stored: no deploy's files were lost. */
@@ -91,7 +92,7 @@ describe('two deploys at once onto one bucket and prefix', () => {
     const prefix = uniquePrefix('concurrent')
     const base = await tree('base', 2)
     await collectInto(storageAt(prefix), base.directory)
-    const baseline = await core.readManifest(storageAt(prefix))
+    const baseline = await pipeline.readManifest(storageAt(prefix))
     const [a, b] = [await tree('alpha', 6), await tree('beta', 6)]
 
     const outcomes = await Promise.allSettled([collectInto(storageAt(prefix), a.directory), collectInto(storageAt(prefix), b.directory)])
@@ -105,7 +106,7 @@ describe('two deploys at once onto one bucket and prefix', () => {
     expect(succeeded.length, 'at least one run succeeds').toBeGreaterThan(0)
 
     const storage = storageAt(prefix)
-    const final = await core.readManifest(storage)
+    const final = await pipeline.readManifest(storage)
     const current = Object.keys(final.files).sort()
     const winner = succeeded.find(({ run }) => JSON.stringify(run.logical) === JSON.stringify(current))
     expect(winner, `the current files are one run's: ${current.join(', ')}`).toBeDefined()
@@ -130,10 +131,10 @@ describe('two deploys at once onto one bucket and prefix', () => {
       let baseline: Manifest | undefined
       if (!first) {
         await collectInto(storageAt(prefix), (await tree('base', 2)).directory)
-        baseline = await core.readManifest(storageAt(prefix))
+        baseline = await pipeline.readManifest(storageAt(prefix))
       }
       const [a, b] = [await tree('alpha', 4), await tree('beta', 4)]
-      let other: Core.CollectReport | undefined
+      let other: Pipeline.CollectReport | undefined
       const wrapped = beforeManifestWrite(storageAt(prefix), async () => {
         other = await collectInto(storageAt(prefix), b.directory)
       })
@@ -143,7 +144,7 @@ describe('two deploys at once onto one bucket and prefix', () => {
       expect(report.warnings.filter((warning) => warning.kind === 'conflict')).toHaveLength(1)
 
       const storage = storageAt(prefix)
-      const final = await core.readManifest(storage)
+      const final = await pipeline.readManifest(storage)
       expect(final.id).toBe(report.manifest.id)
       expect(Object.keys(final.files).sort(), "this run's files are current").toEqual(a.logical)
       expect(final.history.map((entry) => entry.id), 'the other deploy, then what was there before').toEqual([other!.manifest.id, ...(baseline === undefined ? [] : [baseline.id])])
@@ -181,7 +182,7 @@ describe('two deploys at once onto one bucket and prefix', () => {
     expect((error as Core.ConvoyError).message).toMatch(/another deploy published convoy-manifest\.json/)
     expect(writes, 'a bounded number of attempts').toBeGreaterThan(1)
     expect(writes).toBeLessThanOrEqual(10)
-    const final = await core.readManifest(storage)
+    const final = await pipeline.readManifest(storage)
     expect(Object.keys(final.files).every((path) => path.startsWith('base/')), "the other deploy's manifest is the current one").toBe(true)
   }, 180_000)
 })

@@ -1,10 +1,11 @@
 // convoy collect into S3, end to end: core's collect() (from its built dist) writing through this storage to a real
-// S3-compatible server. @convoy/core is only a peer of this package, so it is imported at run time.
+// S3-compatible server. @convoy/core is only a dev dependency of this package (for these tests), imported at run time.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3'
 import type * as Core from '@convoy/core'
+import type * as Pipeline from '@convoy/core/collect'
 import { isConvoyError } from '@convoy/errors'
 import { storagePathsOf, type Manifest as FullManifest } from '@convoy/manifest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,11 +28,13 @@ interface Manifest {
 }
 
 let core: typeof Core
+let pipeline: typeof Pipeline
 let server: TestS3Server
 let work: string
 
 beforeAll(async () => {
   core = await import('@convoy/core')
+  pipeline = await import('@convoy/core/collect')
   server = await startS3Server()
   work = await mkdtemp(join(tmpdir(), 'convoy-s3-collect-'))
 })
@@ -59,16 +62,16 @@ function site(): Record<string, string | Uint8Array> {
   }
 }
 
-function steps(): Core.Step[] {
-  return core.createDefaultSteps({
+function processing(): Omit<Pipeline.CollectOptions, 'sources' | 'storage'> {
+  return {
     minify: true,
     compress: true,
     useExistingMin: true,
     rewriteJsModules: false,
     baseUrl: '/static/',
-    runner: core.createInlineRunner(),
-    cache: core.NO_CACHE,
-  })
+    runner: pipeline.createInlineRunner(),
+    cache: pipeline.NO_CACHE,
+  }
 }
 
 async function readManifest(storage: Core.Storage): Promise<Manifest> {
@@ -99,7 +102,7 @@ describe('collect() into S3', () => {
     await writeTree(source, site())
     const { client } = createTestClient(server)
     const storage = createS3Storage({ bucket: BUCKET, prefix, client })
-    await core.collect({ sources: [source], storage, steps: steps() })
+    await pipeline.collect({ sources: [source], storage, ...processing() })
 
     const manifest = await readManifest(storage)
     const css = manifest.files['css/site.css']!
@@ -129,7 +132,7 @@ describe('collect() into S3', () => {
     const source = join(work, prefix)
     await writeTree(source, site())
     const storage = createS3Storage({ bucket: BUCKET, prefix, client: createTestClient(server).client })
-    await core.collect({ sources: [source], storage, steps: steps() })
+    await pipeline.collect({ sources: [source], storage, ...processing() })
     const manifest = await readManifest(storage)
     const convoy = await core.createConvoy({ manifest: storage, baseUrl: 'https://cdn.example.com/static/', gzipInTemplate: true })
     expect(convoy.url('css/site.css')).toBe(`https://cdn.example.com/static/${manifest.files['css/site.css']!.served}`)
@@ -142,11 +145,11 @@ describe('collect() into S3', () => {
     const source = join(work, prefix)
     await writeTree(source, site())
     const first = createTestClient(server)
-    const cold = await core.collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: first.client }), steps: steps() })
+    const cold = await pipeline.collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: first.client }), ...processing() })
     expect(first.counts.get('PutObjectCommand')).toBe(cold.written)
 
     const second = createTestClient(server)
-    const warm = await core.collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: second.client }), steps: steps() })
+    const warm = await pipeline.collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: second.client }), ...processing() })
     expect(Object.fromEntries(second.counts)).toEqual({ ListObjectsV2Command: 1, GetObjectCommand: 1 })
     expect(warm.written).toBe(0)
     expect(warm.manifest.written).toBe(false)
@@ -154,7 +157,7 @@ describe('collect() into S3', () => {
     // One changed file: only its new outputs and the manifest go up.
     await writeFile(join(source, 'js/app.js'), `${site()['js/app.js'] as string}export const changed = true\n`)
     const third = createTestClient(server)
-    const changed = await core.collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: third.client }), steps: steps() })
+    const changed = await pipeline.collect({ sources: [source], storage: createS3Storage({ bucket: BUCKET, prefix, client: third.client }), ...processing() })
     const puts = third.counts.get('PutObjectCommand')
     expect(puts).toBe(changed.written)
     // js/app.js (the original), its fingerprinted and minified copies, a source map, .gz, .br, the manifest.
@@ -169,7 +172,7 @@ describe('collect() into S3', () => {
       const source = join(work, prefix)
       await writeTree(source, site())
       const storageWith = (client: S3Client): Core.Storage => createS3Storage({ bucket: BUCKET, prefix, client })
-      await core.collect({ sources: [source], storage: storageWith(createTestClient(faulty).client), steps: steps() })
+      await pipeline.collect({ sources: [source], storage: storageWith(createTestClient(faulty).client), ...processing() })
       const before = createS3Storage({ bucket: BUCKET, prefix, client: createTestClient(faulty).client })
       const published = Buffer.from((await before.read('convoy-manifest.json'))!)
       const oldManifest = JSON.parse(published.toString('utf8')) as Manifest
@@ -181,7 +184,7 @@ describe('collect() into S3', () => {
       const { client, counts } = createTestClient(faulty, (name, seen) => {
         if (name === 'PutObjectCommand' && seen.get(name) === 40) void faulty.stop()
       })
-      const error: unknown = await core.collect({ sources: [source], storage: storageWith(client), steps: steps() }).then(
+      const error: unknown = await pipeline.collect({ sources: [source], storage: storageWith(client), ...processing() }).then(
         () => new Error('expected collect to fail'),
         (reason: unknown) => reason,
       )
@@ -209,7 +212,7 @@ describe('collect() into S3', () => {
         },
         { step: 'initialize', name: 'keys' },
       )
-      const report = await core.collect({ sources: [source], storage: storageWith(resumed.client), steps: steps() })
+      const report = await pipeline.collect({ sources: [source], storage: storageWith(resumed.client), ...processing() })
       expect(uploaded).toHaveLength(report.written)
       // Content-addressed objects the failed run stored are not uploaded again (originals of new files are, by design).
       const fingerprinted = /\.[0-9a-f]{12}\./
@@ -241,8 +244,8 @@ describe('convoy clean on S3', () => {
         ...(version === 3 ? { 'only-in-3.txt': 'three' } : {}),
         'stable.txt': 'never changes',
       })
-      await core.collect({ sources: [source], storage, steps: steps() })
-      manifests.push(await core.readManifest(storage))
+      await pipeline.collect({ sources: [source], storage, ...processing() })
+      manifests.push(await pipeline.readManifest(storage))
     }
     const objects = async (): Promise<Set<string>> => {
       const paths = new Set<string>()
@@ -251,11 +254,11 @@ describe('convoy clean on S3', () => {
     }
     const everything = await objects()
 
-    const young = await core.clean({ storage, keep: 2, age: 3600 })
+    const young = await pipeline.clean({ storage, keep: 2, age: 3600 })
     expect(young.deleted).toEqual([])
     expect(await objects()).toEqual(everything)
 
-    const old = await core.clean({ storage, keep: 2, age: 0 })
+    const old = await pipeline.clean({ storage, keep: 2, age: 0 })
     expect(old.deleted.length).toBeGreaterThan(0)
     expect(await objects()).toEqual(new Set([...storagePathsOf(manifests[4]!), ...storagePathsOf(manifests[3]!), 'convoy-manifest.json']))
   }, 120_000)

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { gunzipSync, brotliDecompressSync } from 'node:zlib'
 import type * as Core from '@convoy/core'
+import type * as Pipeline from '@convoy/core/collect'
 import { type ConvoyError } from '@convoy/errors'
 import { rejection } from './test/rejection.js'
 import { storagePathsOf } from '@convoy/manifest'
@@ -21,7 +22,7 @@ import { BUCKET, CREDENTIALS, createTestClient, startS3Server, type TestS3Server
 /** Timeouts of the storages under test: small, so stalls cost little. */
 const REQUEST_TIMEOUT = 600
 
-let core: typeof Core
+let pipeline: typeof Pipeline
 let server: TestS3Server
 let proxy: FaultProxy
 let work: string
@@ -29,7 +30,7 @@ let work: string
 const totals = { injected: Object.fromEntries(FAULTS.map((fault) => [fault, 0])) as Record<Fault, number>, retried: 0, requests: 0 }
 
 beforeAll(async () => {
-  core = await import('@convoy/core')
+  pipeline = await import('@convoy/core/collect')
   server = await startS3Server()
   proxy = await startFaultProxy(server.port)
   work = await mkdtemp(join(tmpdir(), 'convoy-s3-faults-'))
@@ -238,8 +239,8 @@ function site(count: number, salt: string): Record<string, string> {
   return files
 }
 
-function steps(): Core.Step[] {
-  return core.createDefaultSteps({ minify: true, compress: true, useExistingMin: true, rewriteJsModules: false, baseUrl: '/static/', runner: core.createInlineRunner(), cache: core.NO_CACHE })
+function processing(): Omit<Pipeline.CollectOptions, 'sources' | 'storage'> {
+  return { minify: true, compress: true, useExistingMin: true, rewriteJsModules: false, baseUrl: '/static/', runner: pipeline.createInlineRunner(), cache: pipeline.NO_CACHE }
 }
 
 interface ManifestEntry {
@@ -256,11 +257,11 @@ interface ManifestEntry {
 async function expectIntact(prefix: string, sourceDirectory: string, source: Readonly<Record<string, string>>): Promise<number> {
   const storage = direct(prefix)
   const reference = direct(`${prefix}-reference`)
-  await core.collect({ sources: [sourceDirectory], storage: reference, steps: steps() })
-  const manifest = await core.readManifest(storage)
+  await pipeline.collect({ sources: [sourceDirectory], storage: reference, ...processing() })
+  const manifest = await pipeline.readManifest(storage)
   expect(Object.keys(manifest.files).sort()).toEqual(Object.keys(source).sort())
   const paths = storagePathsOf(manifest)
-  expect(paths, 'the same objects as a collect without faults').toEqual(new Set(storagePathsOf(await core.readManifest(reference))))
+  expect(paths, 'the same objects as a collect without faults').toEqual(new Set(storagePathsOf(await pipeline.readManifest(reference))))
   for (const path of paths) {
     if (path === 'convoy-manifest.json') continue
     const [bytes, expected] = await Promise.all([storage.read(path), reference.read(path)])
@@ -298,7 +299,7 @@ describe('collect() through a faulty network', () => {
     }
     const started = Date.now()
     try {
-      const report = await core.collect({ sources: [source], storage: storageVia(prefix, { requestTimeout: 1500 }), steps: steps() })
+      const report = await pipeline.collect({ sources: [source], storage: storageVia(prefix, { requestTimeout: 1500 }), ...processing() })
       expect(report.written).toBeGreaterThan(60)
     } finally {
       proxy.decide = () => undefined
@@ -319,7 +320,7 @@ describe('collect() through a faulty network', () => {
     const source = join(work, prefix)
     const first = site(4, 'one')
     await writeTree(source, first)
-    await core.collect({ sources: [source], storage: storageVia(prefix), steps: steps() })
+    await pipeline.collect({ sources: [source], storage: storageVia(prefix), ...processing() })
     const published = Buffer.from((await direct(prefix).read('convoy-manifest.json'))!)
     tally()
 
@@ -338,7 +339,7 @@ describe('collect() through a faulty network', () => {
     }
     let error: ConvoyError
     try {
-      error = await rejection(core.collect({ sources: [source], storage: storageVia(prefix, { maxAttempts: 3 }), steps: steps() }))
+      error = await rejection(pipeline.collect({ sources: [source], storage: storageVia(prefix, { maxAttempts: 3 }), ...processing() }))
     } finally {
       proxy.decide = () => undefined
     }
@@ -352,7 +353,7 @@ describe('collect() through a faulty network', () => {
 
     const present = new Set<string>()
     for await (const entry of direct(prefix).list()) present.add(entry.path)
-    const named = new Set(storagePathsOf(await core.readManifest(direct(prefix))))
+    const named = new Set(storagePathsOf(await pipeline.readManifest(direct(prefix))))
     const fingerprinted = /\.[0-9a-f]{12}\./
     const strays = [...present].filter((path) => fingerprinted.test(path) && !named.has(path))
     expect(strays.length, 'the failed run had stored some new content-addressed objects').toBeGreaterThan(0)
@@ -360,9 +361,9 @@ describe('collect() through a faulty network', () => {
     server.onRequest = (request: IncomingMessage) => {
       if (request.method === 'PUT') uploaded.push((request.url ?? '').split('?')[0]!.slice(`/${BUCKET}/${prefix}/`.length))
     }
-    let report: Core.CollectReport
+    let report: Pipeline.CollectReport
     try {
-      report = await core.collect({ sources: [source], storage: storageVia(prefix), steps: steps() })
+      report = await pipeline.collect({ sources: [source], storage: storageVia(prefix), ...processing() })
     } finally {
       server.onRequest = undefined
     }

@@ -1,7 +1,6 @@
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3'
-import type { StorageWriteOptions } from '@convoy/core'
 import { ConvoyError } from '@convoy/errors'
-import { contentTypeOf } from '@convoy/manifest'
+import { contentTypeOf, type StorageWriteOptions } from '@convoy/storage'
 
 /** HTTP headers by name (any case), e.g. `{ 'Content-Disposition': 'inline', 'x-amz-meta-team': 'web' }`. */
 export type S3ObjectHeaders = Readonly<Record<string, string>>

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { type FileHandle, mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { BodyStreamError } from '@convoy/manifest'
+import { BodyStreamError } from '@convoy/storage'
 
 /** What the cache knows about its copy of an object. */
 export interface CacheMeta {

@@ -1,4 +1,4 @@
-import { createStoragePathChecks } from '@convoy/manifest'
+import { createStoragePathChecks } from '@convoy/storage'
 
-/** The storage-path rules every Convoy storage shares (`@convoy/manifest`). */
+/** The storage-path rules every Convoy storage shares (`@convoy/storage`). */
 export const { checkPath, checkPrefix, isListable } = createStoragePathChecks('@convoy/storage-s3')

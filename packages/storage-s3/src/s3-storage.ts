@@ -1,4 +1,4 @@
-import type { Storage, StorageBody, StorageEntry, StorageWriteOptions, VersionedObject } from '@convoy/core'
+import type { Storage, StorageBody, StorageEntry, StorageWriteOptions, VersionedObject } from '@convoy/storage'
 import { objectHeaders, toParams, type ObjectParams } from './headers.js'
 import { checkPath } from './paths.js'
 import { createS3Backend, type S3Backend, type S3StorageOptions, type WriteConditions } from './s3-backend.js'

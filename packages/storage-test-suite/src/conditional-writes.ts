@@ -1,5 +1,5 @@
-import type { Storage, StorageWriteOptions } from '@convoy/core'
 import { isConvoyError } from '@convoy/errors'
+import type { Storage, StorageWriteOptions } from '@convoy/storage'
 import { describe, expect, it } from 'vitest'
 import { chunkedStream, expectBytes, patterned } from './bodies.js'
 import { step } from './steps.js'

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Storage, StorageLock } from '@convoy/core'
 import { isConvoyError } from '@convoy/errors'
+import type { Storage, StorageLock } from '@convoy/storage'
 import { describe, expect, it } from 'vitest'
 import { expectBytes, filled } from './bodies.js'
 import { drained, listPaths, step } from './steps.js'

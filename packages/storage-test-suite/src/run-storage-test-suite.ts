@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises'
 import { isAbsolute, join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { Storage, StorageEntry } from '@convoy/core'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
+import { IMMUTABLE_CACHE_CONTROL, type Storage, type StorageEntry } from '@convoy/storage'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { chunkedStream, collect, expectBytes, failingStream, filled, patterned } from './bodies.js'
 import { registerLockTests } from './locks.js'
@@ -269,12 +269,12 @@ export function runStorageTestSuite(
         const storage = current()
         await storage.write('css/base.css', 'body{}', {
           contentType: 'text/css; charset=utf-8',
-          cacheControl: 'public, max-age=31536000, immutable',
+          cacheControl: IMMUTABLE_CACHE_CONTROL,
         })
         await storage.write('css/base.css.gz', Uint8Array.from([0x1f, 0x8b, 0x08, 0x00]), {
           contentType: 'text/css; charset=utf-8',
           contentEncoding: 'gzip',
-          cacheControl: 'public, max-age=31536000, immutable',
+          cacheControl: IMMUTABLE_CACHE_CONTROL,
         })
         await storage.write('css/base.css.br', chunkedStream(Uint8Array.from([0x0b, 0x02, 0x80])), {
           contentType: 'text/css; charset=utf-8',

@@ -1,6 +1,6 @@
 import type { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Storage, StorageEntry } from '@convoy/core'
+import type { Storage, StorageEntry } from '@convoy/storage'
 
 /** Runs one step of a test; a failure says which step it was. */
 export async function step<T>(label: string, run: () => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import { formatWarnings, type FormatWarningsOptions } from '../collect/warnings.
 import { findTemplateCarpools } from '../carpool-templates.js'
 import type { ConvoyConfig } from '../config.js'
 import { loadConfig } from '../load-config.js'
-import type { Storage } from '../storage.js'
+import type { Storage } from '@convoy/storage'
 import { createDiskCache, NO_CACHE } from '../work/cache.js'
 import { createTaskRunner } from '../work/runner.js'
 import { formatAssetTable, listAssets } from './ls.js'

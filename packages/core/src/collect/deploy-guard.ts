@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { MANIFEST_FILE, parseManifest, serializeManifest, type Manifest } from '@convoy/manifest'
-import type { Storage, StorageLock } from '../storage.js'
+import type { Storage, StorageLock } from '@convoy/storage'
 import type { Warning } from './asset.js'
 
 /** How often a conditional manifest write is tried again after another deploy changed the manifest. */

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs'
 import pLimit from 'p-limit'
-import type { Storage, StorageWriteOptions } from '../storage.js'
+import type { Storage, StorageWriteOptions } from '@convoy/storage'
 import { asConvoyError } from './failures.js'
 import type { CollectProgress } from './options.js'
 

@@ -16,7 +16,7 @@ import {
 import { ConvoyError } from '@convoy/errors'
 import { createImportMap, type ImportMap, type Manifest, type ManifestCarpool } from '@convoy/manifest'
 import { DEFAULT_BASE_URL } from '../config.js'
-import type { Storage } from '../storage.js'
+import type { Storage } from '@convoy/storage'
 import { acceptsGzip } from './accept-encoding.js'
 import { resolveManifestSource, type ManifestInput, type ManifestSource } from './manifest-source.js'
 

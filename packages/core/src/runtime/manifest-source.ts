@@ -5,7 +5,7 @@ import { ConvoyError } from '@convoy/errors'
 import { MANIFEST_FILE, parseManifest, readManifestFile, serializeManifest, type Manifest } from '@convoy/manifest'
 import { isStorage } from '@convoy/storage'
 import { createFsStorage } from '@convoy/storage-fs'
-import type { Storage } from '../storage.js'
+import type { Storage } from '@convoy/storage'
 
 /** Where the runtime reads its manifest from: a file path, a `file:` URL, a `Storage`, or a manifest object. */
 export type ManifestInput = string | URL | Storage | Manifest

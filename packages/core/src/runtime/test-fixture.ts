@@ -9,7 +9,7 @@ import { contentHash, fingerprintedName, integrity } from '@convoy/hash'
 import { createManifest, MANIFEST_FILE, writeManifestFile, type Manifest, type ManifestCarpool, type ManifestEntry } from '@convoy/manifest'
 import { createFsStorage } from '@convoy/storage-fs'
 import { afterEach } from 'vitest'
-import type { Storage } from '../storage.js'
+import type { Storage } from '@convoy/storage'
 
 const padding = (selector: string): string => `${selector}{color:red;margin:0 auto;padding:1px 2px}`.repeat(20)
 

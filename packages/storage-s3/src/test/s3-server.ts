@@ -9,7 +9,7 @@ import { dirname, join, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { S3Client } from '@aws-sdk/client-s3'
-import type { Storage } from '@convoy/core'
+import type { Storage } from '@convoy/storage'
 import S3rver from 's3rver'
 
 export const BUCKET = 'convoy-test'

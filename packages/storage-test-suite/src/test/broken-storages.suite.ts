@@ -2,8 +2,8 @@
 // which the suite must catch. Not picked up by the package's own `vitest run` (no `.test.ts`).
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Storage, StorageEntry, StorageLock } from '@convoy/core'
 import { ConvoyError } from '@convoy/errors'
+import type { Storage, StorageEntry, StorageLock } from '@convoy/storage'
 import { runStorageTestSuite } from '../index.js'
 import { createMemoryStorage } from './memory-storage.js'
 

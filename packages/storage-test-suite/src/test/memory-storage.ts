@@ -1,8 +1,8 @@
 // A tiny in-memory Storage, only for testing the suite itself: not exported from the package.
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Storage, StorageBody, StorageEntry, StorageLock, StorageLockOptions } from '@convoy/core'
 import { ConvoyError } from '@convoy/errors'
+import type { Storage, StorageBody, StorageEntry, StorageLock, StorageLockOptions } from '@convoy/storage'
 
 interface StoredObject {
   readonly bytes: Uint8Array

@@ -1,11 +1,10 @@
 import { ConvoyError } from '@convoy/errors'
-import mime from 'mime'
 
 /**
  * Why a path cannot be a storage path, or `undefined` when it can: every Convoy storage and the manifest agree on
- * these rules (the `Storage` contract of `@convoy/core`). A storage path is relative and `/`-separated, with no
- * empty, `.` or `..` segment, no backslash, no NUL byte and no Windows drive letter. With `prefix: true` (a `list()`
- * prefix) it may also be empty and its last segment may be partial or empty.
+ * these rules (the `Storage` contract). A storage path is relative and `/`-separated, with no empty, `.` or
+ * `..` segment, no backslash, no NUL byte and no Windows drive letter. With `prefix: true` (a `list()` prefix) it may
+ * also be empty and its last segment may be partial or empty.
  *
  * @example
  * storagePathProblem('css/base.css')   // undefined
@@ -28,26 +27,13 @@ export function storagePathProblem(path: unknown, options: { readonly prefix?: b
   return undefined
 }
 
-const TEXT_APPLICATION_TYPES = new Set(['application/javascript', 'application/json', 'application/xml', 'image/svg+xml'])
-
 /**
- * The `Content-Type` a storage path is stored and served with: from its extension (the `mime` database), with
- * `charset=utf-8` for text (Convoy's text outputs are UTF-8), `application/octet-stream` when unknown. A `.gz`/`.br`
- * sibling has the type of the file inside it.
+ * The path checks of one storage implementation, throwing `ERR_CONVOY_STORAGE_PATH` errors prefixed with its name.
  *
  * @example
- * contentTypeOf('css/base.25b23dfca187.cmin.css.gz') // 'text/css; charset=utf-8'
- * contentTypeOf('img/logo.png')                      // 'image/png'
+ * const checks: StoragePathChecks = createStoragePathChecks('my-storage')
+ * checks.checkPath('css/base.css') // ['css', 'base.css']
  */
-export function contentTypeOf(path: string): string {
-  const inner = path.endsWith('.gz') || path.endsWith('.br') ? path.slice(0, -3) : path
-  const type = mime.getType(inner)
-  if (type === null) return 'application/octet-stream'
-  const textual = type.startsWith('text/') || TEXT_APPLICATION_TYPES.has(type) || type.endsWith('+json') || type.endsWith('+xml')
-  return textual ? `${type}; charset=utf-8` : type
-}
-
-/** The path checks of one storage implementation, throwing `ERR_CONVOY_STORAGE_PATH` errors prefixed with its name. */
 export interface StoragePathChecks {
   /** The segments of a safe object path; throws naming the rule the path breaks. */
   readonly checkPath: (path: string) => string[]
@@ -61,10 +47,13 @@ export interface StoragePathChecks {
 
 /**
  * The {@link storagePathProblem} rules packaged for a `Storage` implementation, plus the storage's own rules
- * (`extraProblem`, e.g. names reserved for temporary files).
+ * (`extraProblem`, e.g. names reserved for temporary files). Error messages start with `owner`.
  *
  * @example
  * const { checkPath, checkPrefix, isListable } = createStoragePathChecks('@convoy/storage-s3')
+ * checkPath('css/base.css') // ['css', 'base.css']
+ * checkPath('../etc/passwd') // throws ERR_CONVOY_STORAGE_PATH:
+ * //   '@convoy/storage-s3: unsafe path "../etc/passwd": it has a ".." segment'
  */
 export function createStoragePathChecks(owner: string, extraProblem?: (path: string, prefix: boolean) => string | undefined): StoragePathChecks {
   const problemOf = (path: unknown, prefix: boolean): string | undefined =>
@@ -83,25 +72,5 @@ export function createStoragePathChecks(owner: string, extraProblem?: (path: str
     },
     isListable: (path) => problemOf(path, false) === undefined,
     pathError: (path, rule) => error('path', path, rule),
-  }
-}
-
-/** A failure of the caller's body stream, kept apart so a storage can tell it from its own (disk, network) failures. */
-export class BodyStreamError extends Error {
-  constructor(cause: unknown) {
-    super(`the body stream failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
-  }
-}
-
-/** The chunks of a body stream given to `Storage.write()`, as bytes; the stream's own failure becomes a {@link BodyStreamError}. */
-export async function* bodyChunks(body: AsyncIterable<unknown>): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const chunk of body) {
-      if (typeof chunk === 'string') yield Buffer.from(chunk, 'utf8')
-      else if (chunk instanceof Uint8Array) yield chunk
-      else throw new TypeError(`it gave a ${typeof chunk} chunk instead of bytes or text`)
-    }
-  } catch (error) {
-    throw new BodyStreamError(error)
   }
 }

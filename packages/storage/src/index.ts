@@ -1,0 +1,15 @@
+export type {
+  Storage,
+  StorageBody,
+  StorageCapabilities,
+  StorageEntry,
+  StorageLock,
+  StorageLockOptions,
+  StorageWriteOptions,
+  VersionedObject,
+} from './storage.js'
+export { isStorage } from './is-storage.js'
+export { storagePathProblem, createStoragePathChecks, type StoragePathChecks } from './storage-path.js'
+export { contentTypeOf } from './content-type.js'
+export { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from './cache-control.js'
+export { bodyChunks, BodyStreamError } from './body.js'
