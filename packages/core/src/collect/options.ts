@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { contentHash } from '@convoy/hash'
 import { resolveCompressOptions, type CompressOptions, type ResolvedCompressOptions } from '@convoy/gzip'
-import { DEFAULT_BASE_URL, type CompressConfig, type MinifyConfig } from '../config.js'
+import { DEFAULT_BASE_URL, type CompressConfig, type ConvoyConfig } from '../config.js'
 import type { FollowSymlinks } from '../sources.js'
 import type { Storage } from '@convoy/storage'
 import { NO_CACHE, type TaskCache } from '../work/cache.js'
@@ -12,23 +12,11 @@ import { createMinifyStage } from './stages/minify.js'
 import { createReferencesStage } from './stages/references.js'
 import type { Stage } from './stage.js'
 
-/** Everything `collect()` needs; the CLI builds it from flags and config, with the same names as the config. */
-export interface CollectOptions {
+/** Everything `collect()` needs; the CLI builds it from flags and config, with the config's names and defaults. */
+export interface CollectOptions extends Pick<ConvoyConfig, 'baseUrl' | 'ignore' | 'hash' | 'minify' | 'compress' | 'useExistingMin' | 'rewriteJsModules'> {
   /** Source directories, first wins. */
   readonly sources: readonly string[]
   readonly storage: Storage
-  /** Public URL prefix of the outputs. Default `/static/`. */
-  readonly baseUrl?: string
-  readonly ignore?: readonly string[]
-  readonly hash?: { readonly algorithm?: string; readonly length?: number }
-  /** `false` for none; `true` (default) for terser + clean-css; or the engines. */
-  readonly minify?: boolean | MinifyConfig
-  /** `false` for no precompressed siblings; `true` (default) for gzip 9 + brotli 11; or `{ encodings, levels, maxRatio }`. */
-  readonly compress?: boolean | CompressConfig
-  /** Use a shipped `foo.min.css` (references rewritten) as the minified form of `foo.css`. Default `true`. */
-  readonly useExistingMin?: boolean
-  /** Rewrite relative ES module specifiers. Default `false`. */
-  readonly rewriteJsModules?: boolean
   /** Persistent cache of stage results (`createDiskCache(dir)`). Default: none. */
   readonly cache?: TaskCache
   /** Where minification and compression run. Default: a pool of worker threads started and closed by this run. */
