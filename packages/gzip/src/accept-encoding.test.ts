@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { chooseCoding, createAcceptEncodingCache, isOldMsie, parseAcceptEncoding } from './accept-encoding.js'
+import { ENCODING_NAMES, ENCODINGS } from './encodings.js'
 
 const both = { br: true, gzip: true }
 const gzipOnly = { br: false, gzip: true }
@@ -40,6 +41,22 @@ describe('Accept-Encoding negotiation', () => {
     ['gzip;q=0, gzip;q=1', both, 'identity'],
   ] as const)('%j with %j → %s', (header, available, expected) => {
     expect(chooseCoding(parseAcceptEncoding(header), available)).toBe(expected)
+  })
+
+  it('gives a q-value for identity and every encoding of the table', () => {
+    expect(Object.keys(parseAcceptEncoding('deflate')).sort()).toEqual([...ENCODING_NAMES, 'identity'].sort())
+    expect(Object.keys(parseAcceptEncoding(undefined)).sort()).toEqual([...ENCODING_NAMES, 'identity'].sort())
+  })
+
+  it('treats an encoding left out of available as unavailable', () => {
+    expect(chooseCoding(parseAcceptEncoding('br, gzip;q=0.5'), {})).toBe('identity')
+    expect(chooseCoding(parseAcceptEncoding('br, gzip;q=0.5'), { gzip: true })).toBe('gzip')
+  })
+
+  it('breaks ties by the preference of the table, identity last', () => {
+    const [low, high] = [...ENCODING_NAMES].sort((a, b) => ENCODINGS[a].preference - ENCODINGS[b].preference)
+    expect(ENCODINGS[low!].preference).toBeGreaterThan(0)
+    expect(chooseCoding(parseAcceptEncoding('*'), { [low!]: true, [high!]: true })).toBe(high)
   })
 
   it('memoizes parses and starts over when the memo is full', () => {

@@ -1,25 +1,44 @@
-/** The content codings Convoy serves: precompressed siblings or the file itself. */
-export type Coding = 'br' | 'gzip' | 'identity'
+import { ENCODING_NAMES, ENCODINGS, type Encoding, type EncodingName } from './encodings.js'
+
+/** The content codings Convoy serves: precompressed siblings (a name in `ENCODINGS`) or the file itself. */
+export type Coding = EncodingName | 'identity'
 
 /** What an `Accept-Encoding` header says about each coding we have: its q-value, 0 meaning "not acceptable". */
-export interface AcceptedCodings {
-  readonly br: number
-  readonly gzip: number
-  readonly identity: number
+export type AcceptedCodings = Readonly<Record<Coding, number>>
+
+/** Every coding at `q`, identity at `identity`. */
+function acceptedAll(q: number, identity: number): AcceptedCodings {
+  const accepted: Partial<Record<Coding, number>> = { identity }
+  for (const name of ENCODING_NAMES) accepted[name] = q
+  return Object.freeze(accepted) as AcceptedCodings
 }
 
 /** No header at all: identity only. RFC 9110 allows any coding then, but old clients without the header break on it. */
-const NO_HEADER: AcceptedCodings = { br: 0, gzip: 0, identity: 1 }
+const NO_HEADER = acceptedAll(0, 1)
 
 /** Identity that the header neither names nor covers by `*` is acceptable but least preferred (RFC 9110 §12.5.3). */
 const IMPLICIT_IDENTITY = 0.0001
 
 const Q_VALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
 
+/** Each lower-case token a header may use, and the coding it names: every name in `ENCODINGS`, its aliases, identity. */
+const TOKENS: ReadonlyMap<string, Coding> = new Map<string, Coding>([
+  ['identity', 'identity'],
+  ...ENCODING_NAMES.flatMap((name) => {
+    const encoding: Encoding = ENCODINGS[name]
+    return [name, ...(encoding.aliases ?? [])].map((token): [string, Coding] => [token, name])
+  }),
+])
+
+/** The encodings by ascending `preference`, so that a later one wins a tie of q-values. */
+const BY_PREFERENCE: readonly EncodingName[] = Object.freeze(
+  [...ENCODING_NAMES].sort((a, b) => ENCODINGS[a].preference - ENCODINGS[b].preference),
+)
+
 /**
- * Parses an `Accept-Encoding` header (RFC 9110 §12.5.3): codings are case-insensitive, `x-gzip` is `gzip`,
- * `q=0` refuses a coding, `*` covers every coding not named, and identity stays acceptable unless refused by
- * `identity;q=0` or by `*;q=0` without an `identity` entry. Malformed members are ignored.
+ * Parses an `Accept-Encoding` header (RFC 9110 §12.5.3): codings are case-insensitive, an alias names its coding
+ * (`x-gzip` is `gzip`), `q=0` refuses a coding, `*` covers every coding not named, and identity stays acceptable
+ * unless refused by `identity;q=0` or by `*;q=0` without an `identity` entry. Malformed members are ignored.
  *
  * @example
  * parseAcceptEncoding('br;q=0.5, gzip;q=0.8') // { br: 0.5, gzip: 0.8, identity: 0.0001 }
@@ -27,14 +46,12 @@ const Q_VALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
  */
 export function parseAcceptEncoding(header: string | undefined): AcceptedCodings {
   if (header === undefined) return NO_HEADER
-  let br: number | undefined
-  let gzip: number | undefined
-  let identity: number | undefined
+  const named: Partial<Record<Coding, number>> = {}
   let star: number | undefined
   for (const member of header.split(',')) {
     const semicolon = member.indexOf(';')
-    const coding = (semicolon === -1 ? member : member.slice(0, semicolon)).trim().toLowerCase()
-    if (coding === '') continue
+    const token = (semicolon === -1 ? member : member.slice(0, semicolon)).trim().toLowerCase()
+    if (token === '') continue
     let q = 1
     if (semicolon !== -1) {
       const parsed = parseWeight(member.slice(semicolon + 1))
@@ -42,16 +59,13 @@ export function parseAcceptEncoding(header: string | undefined): AcceptedCodings
       q = parsed
     }
     // When a coding is listed twice, the first listing counts (as in most servers); later ones are ignored.
-    if (coding === 'br') br ??= q
-    else if (coding === 'gzip' || coding === 'x-gzip') gzip ??= q
-    else if (coding === 'identity') identity ??= q
-    else if (coding === '*') star ??= q
+    const coding = TOKENS.get(token)
+    if (coding !== undefined) named[coding] ??= q
+    else if (token === '*') star ??= q
   }
-  return {
-    br: br ?? star ?? 0,
-    gzip: gzip ?? star ?? 0,
-    identity: identity ?? star ?? IMPLICIT_IDENTITY,
-  }
+  const accepted: Partial<Record<Coding, number>> = { identity: named.identity ?? star ?? IMPLICIT_IDENTITY }
+  for (const name of ENCODING_NAMES) accepted[name] = named[name] ?? star ?? 0
+  return accepted as AcceptedCodings
 }
 
 /** The `q` of `;q=0.8` (other parameters are ignored), or `undefined` when the weight is malformed. */
@@ -73,19 +87,22 @@ function parseWeight(parameters: string): number | undefined {
 
 /**
  * Picks the coding to answer with among those available, or `null` when none is acceptable (→ 406).
- * Highest q wins; on a tie br beats gzip beats identity, since a smaller body is what both sides want.
+ * Highest q wins; on a tie the higher `preference` of `ENCODINGS` (br beats gzip) and identity last, since a smaller
+ * body is what both sides want.
  *
  * @example
  * chooseCoding(parseAcceptEncoding('gzip, br'), { br: true, gzip: true }) // 'br'
  */
-export function chooseCoding(accepted: AcceptedCodings, available: { readonly br: boolean; readonly gzip: boolean }): Coding | null {
+export function chooseCoding(accepted: AcceptedCodings, available: Readonly<Partial<Record<EncodingName, boolean>>>): Coding | null {
   let best: Coding | null = accepted.identity > 0 ? 'identity' : null
   let bestQ = accepted.identity
-  if (available.gzip && accepted.gzip > 0 && accepted.gzip >= bestQ) {
-    best = 'gzip'
-    bestQ = accepted.gzip
+  for (const name of BY_PREFERENCE) {
+    const q = accepted[name]
+    if (available[name] === true && q > 0 && q >= bestQ) {
+      best = name
+      bestQ = q
+    }
   }
-  if (available.br && accepted.br > 0 && accepted.br >= bestQ) best = 'br'
   return best
 }
 

@@ -1,5 +1,6 @@
 import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from 'node:zlib'
 import { promisify } from 'node:util'
+import { CONTENT_ENCODINGS, contentEncodingOfPath, type ContentEncoding } from '@convoy/storage'
 
 /** What an encoder is told about its input besides the bytes. */
 export interface EncodeHints {
@@ -9,14 +10,22 @@ export interface EncodeHints {
 
 /**
  * One precompressed encoding: its `Content-Encoding` token, the extension of its siblings, its levels, and how to
- * produce its bytes. Everything else in Convoy (config checks, the compress stage, the manifest, the servers) reads
- * this table, so a new encoding is one entry here (see docs/architecture.md).
+ * produce its bytes. Everything else in Convoy (config checks, the compress stage, `Accept-Encoding` negotiation, the
+ * servers) reads this table; its names and extensions come from `CONTENT_ENCODINGS` of `@convoy/storage` (which the
+ * manifest and the storages read), so a new encoding is one entry there and one here (see docs/architecture.md).
  */
 export interface Encoding {
   /** The `Content-Encoding` token, also the key of the manifest's `encodings` and of the `compress.levels` config. */
   readonly name: string
-  /** Suffix of the sibling file, e.g. `.gz`. */
+  /** Suffix of the sibling file, e.g. `.gz` (from `CONTENT_ENCODINGS`). */
   readonly extension: string
+  /**
+   * Which coding wins when an `Accept-Encoding` header gives several the same q: the highest number (identity is 0),
+   * so the smaller body is sent.
+   */
+  readonly preference: number
+  /** Other `Accept-Encoding` tokens meaning this coding, lower case, e.g. `x-gzip`. */
+  readonly aliases?: readonly string[]
   /** What its level is called in messages, e.g. `brotli quality`. */
   readonly levelName: string
   /** Highest level (the lowest is 0). */
@@ -53,7 +62,9 @@ const brotliParams = (data: Uint8Array, level: number, hints: EncodeHints): { pa
 export const ENCODINGS = Object.freeze({
   gzip: {
     name: 'gzip',
-    extension: '.gz',
+    extension: CONTENT_ENCODINGS.gzip.extension,
+    preference: 1,
+    aliases: Object.freeze(['x-gzip']),
     levelName: 'gzip level',
     maxLevel: 9,
     defaultLevel: 9,
@@ -63,7 +74,8 @@ export const ENCODINGS = Object.freeze({
   },
   br: {
     name: 'br',
-    extension: '.br',
+    extension: CONTENT_ENCODINGS.br.extension,
+    preference: 2,
     levelName: 'brotli quality',
     maxLevel: 11,
     defaultLevel: 11,
@@ -72,7 +84,7 @@ export const ENCODINGS = Object.freeze({
     encodeSync: (data, level, hints) => brotliCompressSync(data, brotliParams(data, level, hints)),
     encode: (data, level, hints) => brotliAsync(data, brotliParams(data, level, hints)),
   },
-} satisfies Record<string, Encoding>)
+} satisfies Record<ContentEncoding, Encoding>)
 
 /** The name of an encoding in {@link ENCODINGS}: `'gzip' | 'br'`. */
 export type EncodingName = keyof typeof ENCODINGS
@@ -101,5 +113,5 @@ export function isEncodingName(name: unknown): name is EncodingName {
  * encodingOfPath('css/a.1b2c3d4e5f6a.css.gz') // 'gzip'
  */
 export function encodingOfPath(path: string): EncodingName | undefined {
-  return ENCODING_NAMES.find((name) => path.endsWith(ENCODINGS[name].extension))
+  return contentEncodingOfPath(path)
 }

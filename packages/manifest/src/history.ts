@@ -1,4 +1,5 @@
-import type { Manifest } from './types.js'
+import { CONTENT_ENCODING_NAMES } from '@convoy/storage'
+import type { EncodedVariants, Manifest } from './types.js'
 
 /** Options of {@link supersede}. */
 export interface SupersedeOptions {
@@ -29,15 +30,22 @@ export function storagePathsOf(manifest: Manifest): Set<string> {
   for (const [logicalPath, entry] of Object.entries(manifest.files)) {
     paths.add(logicalPath).add(entry.fingerprinted).add(entry.served)
     if (entry.map !== undefined) paths.add(entry.map)
-    if (entry.encodings?.gzip) paths.add(entry.encodings.gzip.path)
-    if (entry.encodings?.br) paths.add(entry.encodings.br.path)
+    addEncoded(paths, entry.encodings)
   }
   for (const carpool of Object.values(manifest.carpools)) {
     paths.add(carpool.served)
-    if (carpool.encodings?.gzip) paths.add(carpool.encodings.gzip.path)
-    if (carpool.encodings?.br) paths.add(carpool.encodings.br.path)
+    addEncoded(paths, carpool.encodings)
   }
   return paths
+}
+
+/** Adds the path of each encoded sibling, for every encoding in `CONTENT_ENCODINGS`. */
+function addEncoded(paths: Set<string>, encodings: EncodedVariants | undefined): void {
+  if (encodings === undefined) return
+  for (const name of CONTENT_ENCODING_NAMES) {
+    const variant = encodings[name]
+    if (variant) paths.add(variant.path)
+  }
 }
 
 /**

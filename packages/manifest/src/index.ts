@@ -2,6 +2,7 @@ export {
   MANIFEST_VERSION,
   MANIFEST_FILE,
   type EncodedVariant,
+  type EncodedVariants,
   type Manifest,
   type ManifestCarpool,
   type ManifestEntry,

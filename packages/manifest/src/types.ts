@@ -1,3 +1,5 @@
+import type { ContentEncoding } from '@convoy/storage'
+
 /** The manifest format version this package reads and writes. */
 export const MANIFEST_VERSION = 1
 
@@ -10,6 +12,9 @@ export interface EncodedVariant {
   readonly path: string
   readonly size: number
 }
+
+/** The precompressed siblings of a served file, by encoding (a name in `CONTENT_ENCODINGS` of `@convoy/storage`). */
+export type EncodedVariants = { readonly [E in ContentEncoding]?: EncodedVariant }
 
 /** Everything Convoy knows about one collected logical path. */
 export interface ManifestEntry {
@@ -26,7 +31,7 @@ export interface ManifestEntry {
   /** MIME type of the served file, e.g. `text/css; charset=utf-8`. */
   readonly contentType: string
   /** Precompressed siblings of `served`, when they were kept (≤ 95% of the size). */
-  readonly encodings?: { readonly gzip?: EncodedVariant; readonly br?: EncodedVariant }
+  readonly encodings?: EncodedVariants
   /** Source map of `served`, when one was written (`….cmin.js.map`). */
   readonly map?: string
 }
@@ -40,7 +45,7 @@ export interface ManifestCarpool {
   readonly size: number
   readonly integrity: string
   readonly contentType: string
-  readonly encodings?: { readonly gzip?: EncodedVariant; readonly br?: EncodedVariant }
+  readonly encodings?: EncodedVariants
 }
 
 /**

@@ -1,9 +1,10 @@
 import { ConvoyError } from '@convoy/errors'
-import { storagePathProblem } from '@convoy/storage'
+import { CONTENT_ENCODING_NAMES, storagePathProblem } from '@convoy/storage'
 import {
   MANIFEST_FILE,
   MANIFEST_VERSION,
   type EncodedVariant,
+  type EncodedVariants,
   type Manifest,
   type ManifestCarpool,
   type ManifestEntry,
@@ -84,9 +85,10 @@ export function canonicalManifest(value: unknown, source: string): Manifest {
     const o = object(v, where)
     return { path: field(o, 'path', where, path), size: field(o, 'size', where, size) }
   }
-  const encodings: Check<NonNullable<ManifestEntry['encodings']>> = (v, where) => {
+  // Keys that are not encodings are dropped, as they always were.
+  const encodings: Check<EncodedVariants> = (v, where) => {
     const o = object(v, where)
-    return { ...optional(o, 'gzip', where, variant), ...optional(o, 'br', where, variant) }
+    return Object.assign({}, ...CONTENT_ENCODING_NAMES.map((name) => optional(o, name, where, variant))) as EncodedVariants
   }
   const entry: Check<ManifestEntry> = (v, where) => {
     const o = object(v, where)

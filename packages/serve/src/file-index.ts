@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { ENCODING_NAMES, ENCODINGS, encodingOfPath, type EncodingName } from '@convoy/gzip'
 import { MANIFEST_FILE, parseManifest, storagePathsOf, type Manifest } from '@convoy/manifest'
 import { contentTypeOf } from '@convoy/storage'
 import { eachLimit, type FileSource, type FoundFile, type SourceListing } from './sources.js'
@@ -23,7 +24,7 @@ export interface Variant {
   /** Whether `Range` is honoured: not for a coding chosen by negotiation. */
   readonly rangeable: boolean
   readonly contentType: string
-  readonly contentEncoding: 'gzip' | 'br' | undefined
+  readonly contentEncoding: EncodingName | undefined
   readonly cacheControl: string
   /** Whether the answer depends on `Accept-Encoding`. */
   readonly vary: boolean
@@ -34,9 +35,11 @@ export interface Resource {
   /** Storage path: what the `headers` hook receives. */
   readonly path: string
   readonly identity: Variant
-  readonly gzip: Variant | undefined
-  readonly br: Variant | undefined
-  /** True when `gzip` or `br` is there: the answer is negotiated and carries `Vary: Accept-Encoding`. */
+  /** The precompressed siblings, by encoding (a name in `ENCODINGS` of `@convoy/gzip`). */
+  readonly variants: Readonly<Partial<Record<EncodingName, Variant>>>
+  /** Which encodings `variants` has, precomputed for `chooseCoding` so negotiation allocates nothing per request. */
+  readonly available: Readonly<Partial<Record<EncodingName, boolean>>>
+  /** True when `variants` has any: the answer is negotiated and carries `Vary: Accept-Encoding`. */
   readonly negotiated: boolean
 }
 
@@ -74,8 +77,10 @@ function immutablePaths(manifest: Manifest): Set<string> {
   const immutable = new Set<string>()
   const addBundle = (served: string, encodings: Manifest['carpools'][string]['encodings']): void => {
     immutable.add(served)
-    if (encodings?.gzip) immutable.add(encodings.gzip.path)
-    if (encodings?.br) immutable.add(encodings.br.path)
+    for (const name of ENCODING_NAMES) {
+      const sibling = encodings?.[name]
+      if (sibling) immutable.add(sibling.path)
+    }
   }
   for (const entry of Object.values(manifest.files)) {
     addBundle(entry.served, entry.encodings)
@@ -91,7 +96,7 @@ function immutablePaths(manifest: Manifest): Set<string> {
 
 /** Which files fit in the memory cache: immutable ones first, then compressed ones, then small before large. */
 function pickCached(files: Iterable<FoundFile>, immutable: Set<string>, budget: number, options: IndexOptions): FoundFile[] {
-  const rank = (file: FoundFile): number => (immutable.has(file.path) ? 0 : 2) + (/\.(?:br|gz)$/.test(file.path) ? 0 : 1)
+  const rank = (file: FoundFile): number => (immutable.has(file.path) ? 0 : 2) + (encodingOfPath(file.path) === undefined ? 1 : 0)
   const candidates = [...files]
     .filter((file) => file.size <= options.memoryCacheMaxFileBytes)
     .sort((a, b) => rank(a) - rank(b) || a.size - b.size)
@@ -156,10 +161,13 @@ function shortCacheControl(options: IndexOptions): string {
   return `public, max-age=${options.maxAge}`
 }
 
+/** The variants (and availability) of a resource without precompressed siblings: one shared empty object. */
+const NO_VARIANTS = Object.freeze({})
+
 /**
  * Adds `found` to the index (paths it already has are left as they are): the bytes of those that fit in what is
  * left of the memory cache, a validator for each, and the headers of every way of answering every URL. A file and
- * its `.gz`/`.br` siblings must be added together, so they are negotiated.
+ * its precompressed siblings (`.gz`, `.br`, … of `ENCODINGS`) must be added together, so they are negotiated.
  */
 export async function addFiles(
   source: FileSource,
@@ -197,24 +205,33 @@ export async function addFiles(
   const { resources } = index
   for (const [path, file] of files) {
     if (resources.has(path)) continue
-    const coding = path.endsWith('.gz') ? 'gzip' : path.endsWith('.br') ? 'br' : undefined
-    const inner = coding === undefined ? undefined : path.slice(0, -3)
+    const coding = encodingOfPath(path)
+    const inner = coding === undefined ? undefined : path.slice(0, -ENCODINGS[coding].extension.length)
     if (inner !== undefined && files.has(inner)) {
       // A precompressed sibling asked for by name: the inner file's type, with its Content-Encoding.
       const identity = variant(file, contentTypeOf(inner), coding, cacheControlOf(path), false, true)
-      resources.set(path, { path, identity, gzip: undefined, br: undefined, negotiated: false })
+      resources.set(path, { path, identity, variants: NO_VARIANTS, available: NO_VARIANTS, negotiated: false })
       continue
     }
-    const gzipFile = files.get(`${path}.gz`)
-    const brFile = files.get(`${path}.br`)
-    const negotiated = gzipFile !== undefined || brFile !== undefined
+    const siblings: [EncodingName, IndexedFile][] = []
+    for (const name of ENCODING_NAMES) {
+      const sibling = files.get(`${path}${ENCODINGS[name].extension}`)
+      if (sibling !== undefined) siblings.push([name, sibling])
+    }
+    const negotiated = siblings.length > 0
     const contentType = contentTypeOf(path)
     const cacheControl = cacheControlOf(path)
+    const variants: Partial<Record<EncodingName, Variant>> = {}
+    const available: Partial<Record<EncodingName, boolean>> = {}
+    for (const [name, sibling] of siblings) {
+      variants[name] = variant(sibling, contentType, name, cacheControl, true, false)
+      available[name] = true
+    }
     resources.set(path, {
       path,
       identity: variant(file, contentType, undefined, cacheControl, negotiated, true),
-      gzip: gzipFile && variant(gzipFile, contentType, 'gzip', cacheControl, true, false),
-      br: brFile && variant(brFile, contentType, 'br', cacheControl, true, false),
+      variants: negotiated ? variants : NO_VARIANTS,
+      available: negotiated ? available : NO_VARIANTS,
       negotiated,
     })
   }
@@ -223,7 +240,7 @@ export async function addFiles(
 function variant(
   file: IndexedFile,
   contentType: string,
-  contentEncoding: 'gzip' | 'br' | undefined,
+  contentEncoding: EncodingName | undefined,
   cacheControl: string,
   vary: boolean,
   rangeable: boolean,

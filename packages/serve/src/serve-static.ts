@@ -367,15 +367,12 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
 
     let variant = resource.identity
     if (resource.negotiated) {
-      const coding = chooseCoding(acceptedCodings(req.headers['accept-encoding']), {
-        br: resource.br !== undefined,
-        gzip: resource.gzip !== undefined,
-      })
+      const coding = chooseCoding(acceptedCodings(req.headers['accept-encoding']), resource.available)
       if (coding === null) {
         answer(res, 406, 'Not Acceptable', ['Vary', 'Accept-Encoding'])
         return
       }
-      variant = (coding === 'br' ? resource.br : coding === 'gzip' ? resource.gzip : undefined) ?? resource.identity
+      variant = (coding === 'identity' ? undefined : resource.variants[coding]) ?? resource.identity
     }
 
     const headers = req.headers

@@ -1,6 +1,6 @@
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3'
 import { ConvoyError } from '@convoy/errors'
-import { contentTypeOf, type StorageWriteOptions } from '@convoy/storage'
+import { contentEncodingOfPath, contentTypeOf, type StorageWriteOptions } from '@convoy/storage'
 
 /** HTTP headers by name (any case), e.g. `{ 'Content-Disposition': 'inline', 'x-amz-meta-team': 'web' }`. */
 export type S3ObjectHeaders = Readonly<Record<string, string>>
@@ -50,12 +50,6 @@ const PARAMS: Readonly<Record<string, ParamName>> = {
 
 const META_PREFIX = 'x-amz-meta-'
 
-const ENCODINGS: Readonly<Record<string, 'gzip' | 'br'>> = { '.gz': 'gzip', '.br': 'br' }
-
-function encodingOf(path: string): 'gzip' | 'br' | undefined {
-  return ENCODINGS[path.slice(-3)]
-}
-
 /** Checks user headers and gives them lower-cased; throws `ERR_CONVOY_CONFIG` naming the first bad one. */
 export function normalizeHeaders(headers: unknown, where: string): Map<string, string> {
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
@@ -91,7 +85,7 @@ export function objectHeaders(path: string, write: StorageWriteOptions, headers:
   // Derived headers go together: a caller that names the type has said what the object is, encoding included.
   if (write.contentType === undefined) {
     result.set('content-type', contentTypeOf(path))
-    const encoding = write.contentEncoding === undefined ? encodingOf(path) : undefined
+    const encoding = write.contentEncoding === undefined ? contentEncodingOfPath(path) : undefined
     if (encoding !== undefined) result.set('content-encoding', encoding)
   }
   if (headers instanceof Map) for (const [name, value] of headers) result.set(name, value)

@@ -1,11 +1,12 @@
 import mime from 'mime'
+import { withoutEncodingExtension } from './content-encodings.js'
 
 const TEXT_APPLICATION_TYPES = new Set(['application/javascript', 'application/json', 'application/xml', 'image/svg+xml'])
 
 /**
  * The `Content-Type` a storage path is stored and served with: from its extension (the `mime` database, bundled),
  * with `charset=utf-8` for text (Convoy's text outputs are UTF-8), `application/octet-stream` when unknown. A
- * `.gz`/`.br` sibling has the type of the file inside it.
+ * sibling of a `CONTENT_ENCODINGS` encoding (`.gz`, `.br`) has the type of the file inside it.
  *
  * @example
  * contentTypeOf('css/base.25b23dfca187.cmin.css.gz') // 'text/css; charset=utf-8'
@@ -13,8 +14,7 @@ const TEXT_APPLICATION_TYPES = new Set(['application/javascript', 'application/j
  * contentTypeOf('Makefile')                          // 'application/octet-stream'
  */
 export function contentTypeOf(path: string): string {
-  const inner = path.endsWith('.gz') || path.endsWith('.br') ? path.slice(0, -3) : path
-  const type = mime.getType(inner)
+  const type = mime.getType(withoutEncodingExtension(path))
   if (type === null) return 'application/octet-stream'
   const textual = type.startsWith('text/') || TEXT_APPLICATION_TYPES.has(type) || type.endsWith('+json') || type.endsWith('+xml')
   return textual ? `${type}; charset=utf-8` : type

@@ -11,5 +11,13 @@ export type {
 export { isStorage } from './is-storage.js'
 export { storagePathProblem, createStoragePathChecks, type StoragePathChecks } from './storage-path.js'
 export { contentTypeOf } from './content-type.js'
+export {
+  CONTENT_ENCODINGS,
+  CONTENT_ENCODING_NAMES,
+  contentEncodingOfPath,
+  withoutEncodingExtension,
+  type ContentEncoding,
+  type ContentEncodingInfo,
+} from './content-encodings.js'
 export { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from './cache-control.js'
 export { bodyChunks, BodyStreamError } from './body.js'

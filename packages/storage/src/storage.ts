@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { ContentEncoding } from './content-encodings.js'
 
 /**
  * What a storage write carries besides the bytes. Storages that keep metadata (S3) store it; others may ignore it.
@@ -13,8 +14,8 @@ import type { Readable } from 'node:stream'
 export interface StorageWriteOptions {
   /** MIME type of the object, e.g. `text/css; charset=utf-8`. For `.gz`/`.br` siblings: the inner file's type. */
   readonly contentType?: string
-  /** `gzip` or `br` for precompressed siblings. */
-  readonly contentEncoding?: 'gzip' | 'br'
+  /** For precompressed siblings: their encoding, a name in `CONTENT_ENCODINGS` (`gzip`, `br`). */
+  readonly contentEncoding?: ContentEncoding
   /** `Cache-Control` to serve the object with, e.g. `public, max-age=31536000, immutable`. */
   readonly cacheControl?: string
   /**
