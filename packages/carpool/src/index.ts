@@ -1,4 +1,5 @@
-export { carpoolName, isCarpoolKind, CARPOOL_DIRECTORY, CARPOOL_FORMAT, type CarpoolKind, type CarpoolNameMember } from './name.js'
+// Names, storage layout and the template-scanner contract, also importable alone from `@convoy/carpool/layout`.
+export * from './layout.js'
 export { buildCarpool, type CarpoolMember } from './build.js'
 export {
   createCarpoolHtml,

@@ -1,3 +1,4 @@
+import { carpoolFiles, parseCarpoolRecordPath } from '@convoy/carpool/layout'
 import { ConvoyError } from '@convoy/errors'
 import { MANIFEST_FILE, parseManifest, pathsNamedByNewest, supersededSince, type Manifest } from '@convoy/manifest'
 import type { Storage } from '@convoy/storage'
@@ -28,9 +29,6 @@ export interface CleanReport {
   readonly leftovers: readonly string[]
   readonly dryRun: boolean
 }
-
-/** Carpool bundles built at request time sit under this folder, each with a `<bundle>.json` naming its members. */
-const CARPOOL_PREFIX = 'CARPOOL/'
 
 /**
  * Deletes outputs that none of the newest `keep` manifest versions names AND that were superseded more than `age`
@@ -69,11 +67,11 @@ async function cleanLocked(options: CleanOptions, storage: Storage, keepVersions
 
   // Request-time bundles: kept with their siblings while every member is kept.
   for (const [path] of objects) {
-    if (!path.startsWith(CARPOOL_PREFIX) || !path.endsWith('.json')) continue
+    const bundle = parseCarpoolRecordPath(path)
+    if (bundle === undefined) continue
     const members = await carpoolMembers(storage, path)
     if (members === undefined || !members.every((member) => keep.has(member))) continue
-    const bundle = path.slice(0, -'.json'.length)
-    for (const kept of [path, bundle, `${bundle}.gz`, `${bundle}.br`]) keep.add(kept)
+    for (const kept of carpoolFiles(bundle)) keep.add(kept)
   }
 
   const deleted: { path: string; size: number }[] = []

@@ -1,5 +1,6 @@
 import type { CompressOptions } from '@convoy/gzip'
 import type { Storage } from '@convoy/storage'
+import type { TemplatesEntry } from './carpool-templates.js'
 
 /** Which minifier runs for each kind of file; `false` turns one off. */
 export interface MinifyConfig {
@@ -58,8 +59,12 @@ export interface ConvoyConfig {
   readonly cacheDir?: string | false
   /** Carpool bundles to build at collect time: name → kind and logical paths, in order. */
   readonly bundles?: Readonly<Record<string, { readonly kind: 'css' | 'js'; readonly members: readonly string[] }>>
-  /** Globs of templates whose `{% carpool %}` blocks `collect` builds ahead of time. */
-  readonly templates?: readonly string[]
+  /**
+   * Templates whose carpool blocks `collect` builds ahead of time: globs of Nunjucks templates (scanned by
+   * `@convoy/nunjucks`, which must be installed), or `{ files: [globs], scanner }` entries for any engine whose
+   * package exports a `TemplateScanner` (see `@convoy/carpool/layout`).
+   */
+  readonly templates?: readonly TemplatesEntry[]
   /**
    * Which symbolic links in the sources are followed. Default `'inside'`: only links whose real path stays inside a
    * source directory; any other is skipped with a warning. `'outside'` follows every link: whatever it points at is

@@ -44,12 +44,20 @@ describe('loadConfig', () => {
     ['convoy.config.json', '{ "compress": { "gzip": 12 } }', /"compress" must be/],
     ['convoy.config.json', '{ "hash": { "length": 0 } }', /"hash" must be/],
     ['convoy.config.json', '{ "storage": {} }', /"storage" must be a Storage/],
+    ['convoy.config.json', '{ "templates": "templates/**/*.njk" }', /"templates" must be an array of glob patterns \(Nunjucks templates\) or \{ files: \[globs\], scanner \} entries/],
+    ['convoy.config.mjs', 'export default { templates: [{ files: ["t/*.liquid"], scanner: { name: "liquid" } }] }', /"templates" must be/],
   ])('rejects a bad %s (%s) naming the file', async (name, contents, message) => {
     const dir = await dirWith(name, contents)
     const error: unknown = await loadConfig({ cwd: dir }).catch((e: unknown) => e)
     expect(isConvoyError(error) && error.code).toBe('ERR_CONVOY_CONFIG')
     expect((error as Error).message).toMatch(message)
     expect((error as Error).message).toContain(join(dir, name))
+  })
+
+  it('accepts templates given as globs and as { files, scanner } entries', async () => {
+    const dir = await dirWith('convoy.config.mjs', 'const scanner = { name: "mine", scan: () => [] }\nexport default { templates: ["t/*.njk", { files: ["t/*.mine"], scanner }] }')
+    const { config } = await loadConfig({ cwd: dir })
+    expect(config.templates).toEqual(['t/*.njk', { files: ['t/*.mine'], scanner: { name: 'mine', scan: expect.any(Function) } }])
   })
 
   it('rejects a --config file that does not exist', async () => {

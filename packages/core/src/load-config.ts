@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { ConvoyError } from '@convoy/errors'
 import { ENCODING_NAMES, ENCODINGS, isEncodingName } from '@convoy/gzip'
 import { isStorage } from '@convoy/storage'
+import { isTemplateSource } from './carpool-templates.js'
 import type { ConvoyConfig } from './config.js'
 
 /** The names looked up, in order, in the working directory. */
@@ -82,7 +83,11 @@ function validateConfig(value: unknown, file: string): ConvoyConfig {
   expect('useExistingMin', typeof config.useExistingMin === 'boolean', 'true or false')
   expect('rewriteJsModules', typeof config.rewriteJsModules === 'boolean', 'true or false')
   expect('strict', typeof config.strict === 'boolean', 'true or false')
-  expect('templates', isStringArray(config.templates), 'an array of glob patterns')
+  expect(
+    'templates',
+    Array.isArray(config.templates) && config.templates.every((entry) => (typeof entry === 'string' && entry !== '') || isTemplateSource(entry)),
+    'an array of glob patterns (Nunjucks templates) or { files: [globs], scanner } entries',
+  )
   expect('followSymlinks', config.followSymlinks === 'inside' || config.followSymlinks === 'outside', "'inside' or 'outside'")
   expect('lockTimeout', typeof config.lockTimeout === 'number' && Number.isFinite(config.lockTimeout) && config.lockTimeout >= 0, 'a number of seconds, at least 0')
   const bundles = config.bundles as Record<string, unknown> | undefined

@@ -8,4 +8,4 @@ export { createTaskRunner, createInlineRunner, type TaskRunner } from './work/ru
 export { createDiskCache, NO_CACHE, type TaskCache } from './work/cache.js'
 export { clean, readManifest, type CleanOptions, type CleanReport } from './clean.js'
 export { loadConfig, CONFIG_FILES, type LoadedConfig } from './load-config.js'
-export { findTemplateCarpools, type DeclaredCarpool } from './carpool-templates.js'
+export { findTemplateCarpools, resolveTemplateSources, isTemplateSource, type DeclaredCarpool, type TemplateSource, type TemplatesEntry } from './carpool-templates.js'

@@ -1,17 +1,12 @@
+import type { CarpoolKind } from '@convoy/carpool/layout'
 import { ConvoyError } from '@convoy/errors'
 import nunjucks from 'nunjucks'
 import { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'
-import type {
-  NunjucksLexer,
-  NunjucksNode,
-  NunjucksNodeList,
-  NunjucksNodes,
-  NunjucksParser,
-  NunjucksToken,
-} from './nunjucks-api.js'
+import { CARPOOL_TAG, expectBlockEnd, readCarpoolBlock } from './carpool-block.js'
+import type { NunjucksLexer, NunjucksNode, NunjucksNodes, NunjucksParser, NunjucksToken } from './nunjucks-api.js'
 
-/** The two kinds of carpool bundle. */
-export type CarpoolKind = 'css' | 'js'
+/** The two kinds of carpool bundle (`@convoy/carpool`'s). */
+export type { CarpoolKind }
 
 /** Per-lookup options the tags pass to the runtime. */
 export interface ConvoyLookupOptions {
@@ -57,16 +52,7 @@ export interface NunjucksEnvironmentLike {
 }
 
 const CONVOY_TAG = 'convoy'
-const CARPOOL_TAG = 'carpool'
-const CARPOOL_END_TAG = 'endcarpool'
-// Closing tags of the blocks a carpool may sit in: stopping at them lets a missing
-// {% endcarpool %} be reported as such, instead of as "unknown block tag: endblock".
-const ENCLOSING_TAGS = [
-  'endblock', 'endif', 'elif', 'elseif', 'else', 'endfor', 'endeach', 'endall', 'endmacro', 'endcall',
-  'endfilter', 'endset', 'endswitch', 'case', 'default', 'endraw', 'endverbatim',
-]
 const CONVOY_USAGE = '{% convoy "css/base.css" %} or {% convoy "css/base.css" as base_css %}'
-const CARPOOL_USAGE = '{% carpool css %} one logical path per line {% endcarpool %} (or js)'
 
 /**
  * Creates the Nunjucks extension behind `{% convoy %}` and `{% carpool %}` for one Convoy runtime.
@@ -186,31 +172,7 @@ function parseConvoyTag(extension: object, parser: NunjucksParser, nodes: Nunjuc
 }
 
 function parseCarpoolTag(extension: object, parser: NunjucksParser, nodes: NunjucksNodes, lexer: NunjucksLexer, tag: NunjucksToken): NunjucksNode {
-  const kindToken = parser.nextToken()
-  if (kindToken === null || kindToken.type === lexer.TOKEN_BLOCK_END) {
-    parser.fail(`{% carpool %} needs a kind, css or js: ${CARPOOL_USAGE}`, tag.lineno, tag.colno)
-  }
-  const kind = kindToken.type === lexer.TOKEN_SYMBOL || kindToken.type === lexer.TOKEN_STRING ? kindToken.value : undefined
-  if (kind !== 'css' && kind !== 'js') {
-    parser.fail(`{% carpool %} kind must be css or js, not ${describeToken(kindToken, lexer)}`, kindToken.lineno, kindToken.colno)
-  }
-  expectBlockEnd(parser, lexer, tag, `{% carpool %} takes only a kind, css or js: ${CARPOOL_USAGE}`)
-
-  const body = parser.parseUntilBlocks(CARPOOL_END_TAG, ...ENCLOSING_TAGS)
-  const opened = `{% carpool ${kind} %} opened on line ${tag.lineno + 1}`
-  const close = parser.peekToken()
-  if (close === null) {
-    parser.fail(`${opened} is never closed: add {% endcarpool %} after its paths`, tag.lineno, tag.colno)
-  }
-  if (close.value !== CARPOOL_END_TAG) {
-    parser.fail(`${opened} is not closed: found {% ${close.value} %} before {% endcarpool %}`, close.lineno, close.colno)
-  }
-  parser.advanceAfterBlockEnd()
-
-  const paths = linesOf(bodyText(parser, body))
-  if (paths.length === 0) {
-    parser.fail(`${opened} lists no paths: put one logical path per line before {% endcarpool %}`, tag.lineno, tag.colno)
-  }
+  const { kind, paths } = readCarpoolBlock(parser, lexer, tag, 'fail')
   const literal = (value: string): NunjucksNode => new nodes.Literal(tag.lineno, tag.colno, value)
   const args = new nodes.NodeList(tag.lineno, tag.colno, [
     ...position(nodes, tag),
@@ -218,24 +180,6 @@ function parseCarpoolTag(extension: object, parser: NunjucksParser, nodes: Nunju
     new nodes.Array(tag.lineno, tag.colno, paths.map(literal)),
   ])
   return new nodes.CallExtension(extension, 'renderCarpool', args)
-}
-
-/** The literal text of a carpool body; comments are already gone, anything dynamic is a template error. */
-function bodyText(parser: NunjucksParser, body: NunjucksNodeList): string {
-  let text = ''
-  for (const node of body.children) {
-    const children = node.typename === 'Output' ? (node as NunjucksNodeList).children : undefined
-    if (children?.every((child) => child.typename === 'TemplateData') !== true) {
-      const found = children === undefined ? 'a {% tag %}' : 'an {{ expression }}'
-      parser.fail(
-        `{% carpool %} holds only logical paths, one per line, and {# comments #}; ${found} is not allowed inside it`,
-        node.lineno,
-        node.colno,
-      )
-    }
-    for (const child of children) text += String((child as unknown as { value: unknown }).value)
-  }
-  return text
 }
 
 /** The tag's 1-based line and column, as literal arguments of the compiled call. */
@@ -251,21 +195,6 @@ function positioned(error: unknown, line: number, column: number): Error {
   if (error instanceof nunjucks.lib.TemplateError) return error
   // The constructor takes the Error itself and builds "Name: message" from it (its typings say string).
   return new nunjucks.lib.TemplateError(error as string, line, column)
-}
-
-function linesOf(text: string): string[] {
-  return text.split(/\r\n|\r|\n/).map((line) => line.trim()).filter((line) => line !== '')
-}
-
-function expectBlockEnd(parser: NunjucksParser, lexer: NunjucksLexer, tag: NunjucksToken, message: string): void {
-  const next = parser.peekToken()
-  if (next === null) parser.fail(`${message}; the template ends inside the tag`, tag.lineno, tag.colno)
-  if (next.type !== lexer.TOKEN_BLOCK_END) parser.fail(`${message}; unexpected ${describeToken(next, lexer)}`, next.lineno, next.colno)
-  parser.advanceAfterBlockEnd(tag.value)
-}
-
-function describeToken(token: NunjucksToken, lexer: NunjucksLexer): string {
-  return token.type === lexer.TOKEN_STRING ? JSON.stringify(token.value) : `"${token.value}"`
 }
 
 function describeValue(value: unknown): string {

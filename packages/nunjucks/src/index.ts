@@ -10,3 +10,5 @@ export {
   type NunjucksEnvironmentLike,
 } from './extension.js'
 export { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'
+export { createNunjucksScanner, nunjucksScanner, type NunjucksScannerOptions } from './scanner.js'
+export type { NunjucksTags } from './nunjucks-api.js'

@@ -47,18 +47,39 @@ export interface NunjucksNodes {
 }
 
 export interface NunjucksParser {
+  /** The lexer's token stream; its `lineno`/`colno` (0-based) are where it stands. */
+  readonly tokens: { readonly lineno: number; readonly colno: number }
   nextToken(): NunjucksToken | null
   peekToken(): NunjucksToken | null
   skipSymbol(name: string): boolean
   parseExpression(): NunjucksNode
   parseUntilBlocks(...tagNames: string[]): NunjucksNodeList
+  /** Parses the tag whose name is the next token (the parser stands after its block start); `null` for a tag it stops at. */
+  parseStatement(): NunjucksNode | null
   advanceAfterBlockEnd(tagName?: string): NunjucksToken
   /** Throws a Nunjucks `TemplateError`; line and column are the token's 0-based ones. */
   fail(message: string, lineno?: number, colno?: number): never
 }
 
 export interface NunjucksLexer {
+  readonly TOKEN_BLOCK_START: string
   readonly TOKEN_BLOCK_END: string
   readonly TOKEN_SYMBOL: string
   readonly TOKEN_STRING: string
+}
+
+/** Tag delimiters, as in the `tags` option of a Nunjucks `Environment`. */
+export interface NunjucksTags {
+  readonly blockStart?: string
+  readonly blockEnd?: string
+  readonly variableStart?: string
+  readonly variableEnd?: string
+  readonly commentStart?: string
+  readonly commentEnd?: string
+}
+
+/** `nunjucks.lexer` and `nunjucks.parser`: the token stream of a template and a parser over it. */
+export interface NunjucksGrammar {
+  readonly lexer: NunjucksLexer & { lex(src: string, options?: { tags?: NunjucksTags }): unknown }
+  readonly parser: { readonly Parser: new (tokens: unknown) => NunjucksParser }
 }

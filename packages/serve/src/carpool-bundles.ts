@@ -1,20 +1,18 @@
+import { parseCarpoolPath } from '@convoy/carpool/layout'
 import { addFiles, immutableCacheControl, type FileIndex, type IndexOptions } from './file-index.js'
 import { eachLimit, type FileSource, type FoundFile } from './sources.js'
-
-/**
- * The names the runtime's carpool builder writes at request time: `CARPOOL/<kind>/<hex>.cmin.<kind>` (kind and
- * extension equal), or one of its `.gz`/`.br` siblings. Nothing but this fixed prefix, hex digits and a fixed suffix
- * is admitted (no `/`, `.`-segment, `%` or backslash), so a name that matches cannot leave the root.
- */
-const BUNDLE = /^CARPOOL\/(css|js)\/[0-9a-f]{6,64}\.cmin\.\1(?:\.gz|\.br)?$/
 
 /** At most this many misses are remembered; the oldest is forgotten first, so random names cannot fill memory. */
 const MAX_MISSES = 1000
 
-/** The storage path of the bundle `path` names (the bundle itself or a sibling), or `undefined` when it names none. */
+/**
+ * The storage path of the bundle `path` names (the bundle itself or a sibling), or `undefined` when it names none.
+ * Only the names the runtime's carpool builder writes at request time are admitted (`@convoy/carpool`'s
+ * `parseCarpoolPath`: a fixed prefix, hex digits and a fixed suffix, no `/`, `.`-segment, `%` or backslash), so a
+ * name that matches cannot leave the root.
+ */
 export function bundleOf(path: string): string | undefined {
-  if (!BUNDLE.test(path)) return undefined
-  return path.endsWith('.gz') || path.endsWith('.br') ? path.slice(0, -3) : path
+  return parseCarpoolPath(path)?.bundle
 }
 
 /** Finds carpool bundles written after the index was built, one lookup per bundle, and adds them to the index. */

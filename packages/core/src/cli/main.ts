@@ -7,7 +7,7 @@ import { collect, type CollectReport } from '../collect/collect.js'
 import type { CollectOptions, CollectProgress } from '../collect/options.js'
 import type { Warning } from '../collect/asset.js'
 import { formatWarnings, type FormatWarningsOptions } from '../collect/warnings.js'
-import { findTemplateCarpools } from '../carpool-templates.js'
+import { findTemplateCarpools, resolveTemplateSources } from '../carpool-templates.js'
 import type { ConvoyConfig } from '../config.js'
 import { loadConfig } from '../load-config.js'
 import type { Storage } from '@convoy/storage'
@@ -152,7 +152,7 @@ async function runCollect(args: readonly string[], io: CliIo): Promise<number> {
     lockTimeoutMs: lockTimeout * 1000,
     carpools: [
       ...Object.entries(config.bundles ?? {}).map(([name, bundle]) => ({ name, kind: bundle.kind, members: bundle.members })),
-      ...(config.templates === undefined ? [] : await findTemplateCarpools(config.templates, directory)),
+      ...(config.templates === undefined ? [] : await findTemplateCarpools(await resolveTemplateSources(config.templates, directory), directory)),
     ],
   }
   try {
