@@ -43,7 +43,7 @@ describe('createCarpoolBuilder', () => {
     expect(brotliDecompressSync(storage.files.get(`${request.path}.br`)!)).toEqual(Buffer.from(bytes))
     expect(builder.ensure(request)).toEqual({
       state: 'ready',
-      bundle: { path: request.path, size: bytes.byteLength, integrity: integrity(bytes), gzip: `${request.path}.gz`, br: `${request.path}.br`, origin: 'built' },
+      bundle: { path: request.path, size: bytes.byteLength, integrity: integrity(bytes), encodings: { gzip: `${request.path}.gz`, br: `${request.path}.br` }, gzip: `${request.path}.gz`, br: `${request.path}.br`, origin: 'built' },
     })
     await builder.prepare(request)
     expect(storage.writes.filter((path) => path === request.path)).toHaveLength(1)
@@ -69,7 +69,7 @@ describe('createCarpoolBuilder', () => {
     const bundle = await second.prepare(request)
     expect(storage.writes).toHaveLength(writes)
     expect(storage.calls).not.toContain(`read ${a}`)
-    expect(bundle).toMatchObject({ origin: 'found', gzip: `${request.path}.gz`, br: `${request.path}.br` })
+    expect(bundle).toMatchObject({ origin: 'found', encodings: { gzip: `${request.path}.gz`, br: `${request.path}.br` }, gzip: `${request.path}.gz`, br: `${request.path}.br` })
     expect(bundle.integrity).toBe(integrity(storage.files.get(request.path)!))
     // Without `integrity`, a found bundle is not even read.
     storage.calls.length = 0
@@ -111,6 +111,14 @@ describe('createCarpoolBuilder', () => {
     const { storage } = setup()
     const bundle = await createCarpoolBuilder({ storage, compress: false }).prepare(request)
     expect(storage.writes).toEqual([`${request.path}.json`, request.path])
+    expect(bundle.encodings).toEqual({})
     expect(bundle).toMatchObject({ gzip: undefined, br: undefined })
+  })
+
+  it('writes one sibling per configured encoding', async () => {
+    const { storage } = setup()
+    const bundle = await createCarpoolBuilder({ storage, compress: { encodings: ['br'] } }).prepare(request)
+    expect(storage.writes).toEqual([`${request.path}.br`, `${request.path}.json`, request.path])
+    expect(bundle.encodings).toEqual({ br: `${request.path}.br` })
   })
 })

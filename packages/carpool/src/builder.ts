@@ -1,20 +1,12 @@
 import { ConvoyError, isConvoyError } from '@convoy/errors'
-import { compress, type CompressOptions } from '@convoy/gzip'
+import type { CompressOptions } from '@convoy/gzip'
 import { integrity as integrityOf } from '@convoy/hash'
-import { buildCarpool, type CarpoolMember } from './build.js'
-import type { CarpoolKind } from './name.js'
+import { CONTENT_ENCODING_NAMES, contentTypeOf, encodedSiblingPath, IMMUTABLE_CACHE_CONTROL, type ContentEncoding, type Storage } from '@convoy/storage'
+import type { CarpoolMember } from './build.js'
+import { carpoolRecordPath, type CarpoolKind } from './name.js'
 
-/**
- * What the builder needs of a storage: any `Storage` from `@convoy/core` (`createFsStorage`, `createS3Storage`, …)
- * fits. Declared here so this package depends on no other part of Convoy's storage layer.
- */
-export interface CarpoolStorage {
-  readonly name: string
-  read(path: string): Promise<Uint8Array | null>
-  write(path: string, body: Uint8Array | string, options?: { readonly contentType?: string; readonly contentEncoding?: 'gzip' | 'br'; readonly cacheControl?: string }): Promise<void>
-  exists(path: string): Promise<boolean>
-  stat(path: string): Promise<{ readonly size: number } | null>
-}
+/** What the builder needs of a storage: any `Storage` (`createFsStorage`, `createS3Storage`, …) fits. */
+export type CarpoolStorage = Pick<Storage, 'name' | 'read' | 'write' | 'exists' | 'stat'>
 
 /** What to build: the bundle's path (from `carpoolName()`) and the storage paths of its members, in order. */
 export interface CarpoolRequest {
@@ -31,9 +23,11 @@ export interface BuiltCarpool {
   readonly size: number
   /** SRI integrity (sha384); `undefined` for a bundle found in storage when `integrity` is off. */
   readonly integrity: string | undefined
-  /** Storage path of the `.gz` sibling, when there is one. */
+  /** Storage path of each precompressed sibling there is, by content encoding (`{ gzip: '….gz', br: '….br' }`). */
+  readonly encodings: Readonly<Partial<Record<ContentEncoding, string>>>
+  /** @deprecated Use `encodings.gzip`. Storage path of the `.gz` sibling, when there is one. */
   readonly gzip: string | undefined
-  /** Storage path of the `.br` sibling, when there is one. */
+  /** @deprecated Use `encodings.br`. Storage path of the `.br` sibling, when there is one. */
   readonly br: string | undefined
   /** `built` by this builder, or `found` in the storage (written by another process, or by `collect`). */
   readonly origin: 'built' | 'found'
@@ -49,7 +43,7 @@ export interface CarpoolBuilderOptions {
   /** Where members are read from and bundles are written to. */
   readonly storage: CarpoolStorage
   /**
-   * Options of `@convoy/gzip`'s `compress` for the `.gz`/`.br` siblings, or `false` for none. Default: gzip level 9
+   * Options of `@convoy/gzip`'s `compress` for the precompressed siblings, or `false` for none. Default: gzip level 9
    * and brotli quality 11, the same as `collect`, so a bundle's siblings are the same bytes whoever builds them.
    */
   readonly compress?: CompressOptions | false
@@ -81,18 +75,14 @@ interface Entry {
   job: Promise<BuiltCarpool> | undefined
 }
 
-const IMMUTABLE = 'public, max-age=31536000, immutable'
-const CONTENT_TYPES: Readonly<Record<CarpoolKind, string>> = {
-  css: 'text/css; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
-}
 const BUILDING: CarpoolStatus = Object.freeze({ state: 'building' })
 
 /**
  * The request-time bundle builder. A build first looks for the bundle in the storage (another process may have
  * written it: names are content-addressed, so an existing file is the right one); otherwise it reads the members,
- * joins them with {@link buildCarpool}, compresses, and writes the `.gz`/`.br` siblings and then the bundle, each
- * atomically through `storage.write` — so once the bundle exists, its siblings do too. A failure is reported once
+ * joins them with `buildCarpool` (`@convoy/carpool/build`), compresses, and writes the precompressed siblings (one per
+ * encoding of the `compress` options) and then the bundle, each atomically through `storage.write` — so once the
+ * bundle exists, its siblings do too. The joiner (postcss) and the compressors are imported by the first build. A failure is reported once
  * per cause through `onWarning`, and the bundle is tried again only after `retryAfterMs`.
  *
  * @example
@@ -140,19 +130,12 @@ export function createCarpoolBuilder(options: CarpoolBuilderOptions): CarpoolBui
   const run = async (request: CarpoolRequest): Promise<BuiltCarpool> => {
     const found = await storage.stat(request.path)
     if (found !== null) {
-      const [gzip, br, bytes] = await Promise.all([
-        storage.exists(`${request.path}.gz`),
-        storage.exists(`${request.path}.br`),
+      const [present, bytes] = await Promise.all([
+        Promise.all(CONTENT_ENCODING_NAMES.map(async (encoding) => ((await storage.exists(encodedSiblingPath(request.path, encoding))) ? encoding : undefined))),
         integrity ? storage.read(request.path) : undefined,
       ])
-      return {
-        path: request.path,
-        size: bytes?.byteLength ?? found.size,
-        integrity: bytes ? integrityOf(bytes) : undefined,
-        gzip: gzip ? `${request.path}.gz` : undefined,
-        br: br ? `${request.path}.br` : undefined,
-        origin: 'found',
-      }
+      const encodings = siblingsOf(request.path, present)
+      return { path: request.path, size: bytes?.byteLength ?? found.size, integrity: bytes ? integrityOf(bytes) : undefined, encodings, gzip: encodings.gzip, br: encodings.br, origin: 'found' }
     }
     const members = await Promise.all(
       request.members.map(async (path): Promise<CarpoolMember> => {
@@ -161,25 +144,21 @@ export function createCarpoolBuilder(options: CarpoolBuilderOptions): CarpoolBui
         return { path, content }
       }),
     )
+    // Imported here, not at the top: a process that only links bundles never loads postcss or the compressors.
+    const [{ buildCarpool }, { compress }] = await Promise.all([import('./build.js'), import('@convoy/gzip')])
     const bytes = buildCarpool(request.kind, members)
     const variants = compressOptions === false ? {} : await compress(bytes, compressOptions)
-    const contentType = CONTENT_TYPES[request.kind]
+    const contentType = contentTypeOf(request.path)
+    const written = CONTENT_ENCODING_NAMES.filter((encoding) => variants[encoding] !== undefined)
     await Promise.all([
-      variants.gzip && storage.write(`${request.path}.gz`, variants.gzip, { contentType, contentEncoding: 'gzip', cacheControl: IMMUTABLE }),
-      variants.br && storage.write(`${request.path}.br`, variants.br, { contentType, contentEncoding: 'br', cacheControl: IMMUTABLE }),
+      ...written.map((encoding) => storage.write(encodedSiblingPath(request.path, encoding), variants[encoding]!, { contentType, contentEncoding: encoding, cacheControl: IMMUTABLE_CACHE_CONTROL })),
       // Tells `convoy clean` what the bundle is made of, so it is kept exactly as long as all its members are.
-      storage.write(`${request.path}.json`, carpoolRecord(request.members), { contentType: 'application/json; charset=utf-8', cacheControl: IMMUTABLE }),
+      storage.write(carpoolRecordPath(request.path), carpoolRecord(request.members), { contentType: 'application/json; charset=utf-8', cacheControl: IMMUTABLE_CACHE_CONTROL }),
     ])
     // Last: readers that find the bundle can rely on its siblings.
-    await storage.write(request.path, bytes, { contentType, cacheControl: IMMUTABLE })
-    return {
-      path: request.path,
-      size: bytes.byteLength,
-      integrity: integrityOf(bytes),
-      gzip: variants.gzip ? `${request.path}.gz` : undefined,
-      br: variants.br ? `${request.path}.br` : undefined,
-      origin: 'built',
-    }
+    await storage.write(request.path, bytes, { contentType, cacheControl: IMMUTABLE_CACHE_CONTROL })
+    const encodings = siblingsOf(request.path, written)
+    return { path: request.path, size: bytes.byteLength, integrity: integrityOf(bytes), encodings, gzip: encodings.gzip, br: encodings.br, origin: 'built' }
   }
 
   const entryOf = (path: string): Entry => {
@@ -225,4 +204,8 @@ function failure(request: CarpoolRequest, cause: unknown): ConvoyError {
 /** The `<bundle>.json` written beside a bundle: its members' storage paths, in order. */
 export function carpoolRecord(members: readonly string[]): string {
   return `${JSON.stringify({ members })}\n`
+}
+
+function siblingsOf(bundle: string, encodings: readonly (ContentEncoding | undefined)[]): Partial<Record<ContentEncoding, string>> {
+  return Object.fromEntries(encodings.flatMap((encoding) => (encoding === undefined ? [] : [[encoding, encodedSiblingPath(bundle, encoding)]])))
 }

@@ -1,6 +1,21 @@
-// Names, storage layout and the template-scanner contract, also importable alone from `@convoy/carpool/layout`.
-export * from './layout.js'
-export { buildCarpool, type CarpoolMember } from './build.js'
+// The light entry: names, storage layout, HTML tags, the request-time builder and the template-scanner contract. It
+// loads no postcss: the builder imports the joiner (`@convoy/carpool/build`) and the compressors on its first build,
+// so a web process pays for them only if it ever builds a bundle.
+export {
+  carpoolName,
+  carpoolFiles,
+  carpoolRecordPath,
+  isCarpoolKind,
+  isCarpoolPath,
+  parseCarpoolPath,
+  parseCarpoolRecordPath,
+  CARPOOL_DIRECTORY,
+  CARPOOL_FORMAT,
+  type CarpoolKind,
+  type CarpoolNameMember,
+  type CarpoolPath,
+} from './name.js'
+export { isTemplateScanner, type CarpoolBlock, type TemplateScanner } from './template-scanner.js'
 export {
   createCarpoolHtml,
   escapeHtml,

@@ -1,6 +1,6 @@
 import { ConvoyError } from '@convoy/errors'
 import { contentHash, type HashOptions } from '@convoy/hash'
-import { CONTENT_ENCODING_NAMES, CONTENT_ENCODINGS, contentEncodingOfPath, withoutEncodingExtension, type ContentEncoding } from '@convoy/storage'
+import { CONTENT_ENCODING_NAMES, contentEncodingOfPath, encodedSiblingPath, withoutEncodingExtension, type ContentEncoding } from '@convoy/storage'
 
 /** What a carpool bundles: stylesheets or classic scripts. */
 export type CarpoolKind = 'css' | 'js'
@@ -143,7 +143,7 @@ export function parseCarpoolRecordPath(path: string): string | undefined {
  */
 export function carpoolFiles(bundle: string): string[] {
   const path = bundleItself(bundle)
-  return [path, ...CONTENT_ENCODING_NAMES.map((name) => `${path}${CONTENT_ENCODINGS[name].extension}`), `${path}${RECORD_EXTENSION}`]
+  return [path, ...CONTENT_ENCODING_NAMES.map((name) => encodedSiblingPath(path, name)), `${path}${RECORD_EXTENSION}`]
 }
 
 function bundleItself(bundle: string): string {

@@ -20,7 +20,7 @@ export interface CarpoolBlock {
  * from `@convoy/errors` whose `file` is `file` and whose `line` is the block's.
  *
  * @example
- * import type { TemplateScanner } from '@convoy/carpool/layout'
+ * import type { TemplateScanner } from '@convoy/carpool'
  *
  * // A toy engine whose blocks are one line each: <!-- carpool css: a.css b.css -->
  * export const commentScanner: TemplateScanner = {

@@ -1,3 +1,4 @@
+import { bodyChunks, type StorageBody } from '@convoy/storage'
 import type { CarpoolStorage } from './builder.js'
 
 /** An in-memory storage for tests that records every call. */
@@ -9,8 +10,12 @@ export interface MemoryStorage extends CarpoolStorage {
   readonly writes: string[]
 }
 
-function bytesOf(body: Uint8Array | string): Uint8Array {
-  return typeof body === 'string' ? new TextEncoder().encode(body) : body
+async function bytesOf(body: StorageBody): Promise<Uint8Array> {
+  if (typeof body === 'string') return new TextEncoder().encode(body)
+  if (body instanceof Uint8Array) return body
+  const chunks: Uint8Array[] = []
+  for await (const chunk of bodyChunks(body)) chunks.push(chunk)
+  return Buffer.concat(chunks)
 }
 
 export function createMemoryStorage(initial: Record<string, string | Uint8Array> = {}): MemoryStorage {
@@ -27,11 +32,10 @@ export function createMemoryStorage(initial: Record<string, string | Uint8Array>
       calls.push(`read ${path}`)
       return Promise.resolve(files.get(path) ?? null)
     },
-    write(path, body) {
+    async write(path, body) {
       calls.push(`write ${path}`)
       writes.push(path)
-      files.set(path, bytesOf(body))
-      return Promise.resolve()
+      files.set(path, await bytesOf(body))
     },
     exists(path) {
       calls.push(`exists ${path}`)

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { glob } from 'tinyglobby'
-import { isCarpoolKind, isTemplateScanner, type CarpoolBlock, type TemplateScanner } from '@convoy/carpool/layout'
+import { isCarpoolKind, isTemplateScanner, type CarpoolBlock, type TemplateScanner } from '@convoy/carpool'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 
 /** A carpool `collect` builds ahead of time: declared in the config, or found in a template. */

@@ -1,4 +1,4 @@
-import { carpoolFiles, parseCarpoolRecordPath } from '@convoy/carpool/layout'
+import { carpoolFiles, parseCarpoolRecordPath } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
 import { MANIFEST_FILE, parseManifest, pathsNamedByNewest, supersededSince, type Manifest } from '@convoy/manifest'
 import type { Storage } from '@convoy/storage'

@@ -1,6 +1,8 @@
-// The runtime face of @convoy/core: what a web process imports. It loads no CLI, no pipeline and no minifier;
+// The runtime face of @convoy/core: what a web process imports. It loads no CLI, no pipeline and no minifier, and
+// createConvoy() imports the runtime on its first call;
 // `collect()` lives in '@convoy/core/collect' and the command line in '@convoy/core/cli'.
-export { createConvoy, type Convoy, type CreateConvoyOptions, type ConvoyCarpoolOptions, type ConvoyUrlOptions } from './runtime/convoy.js'
+export { createConvoy } from './runtime/create-convoy.js'
+export type { Convoy, CreateConvoyOptions, ConvoyCarpoolOptions, ConvoyUrlOptions } from './runtime/convoy.js'
 export type { ManifestInput } from './runtime/manifest-source.js'
 export { defineConfig, DEFAULT_BASE_URL, type ConvoyConfig, type MinifyConfig, type CompressConfig } from './config.js'
 export type { Storage, StorageBody, StorageCapabilities, StorageEntry, StorageWriteOptions, StorageLock, StorageLockOptions, VersionedObject } from '@convoy/storage'

@@ -23,7 +23,7 @@ async function modulesLoadedBy(script: string): Promise<string[]> {
 }
 
 // What a web process must never pay for: the command line, the pipeline and its engines.
-const HEAVY = [/cli-progress/, /[\\/]terser[\\/]/, /[\\/]clean-css[\\/]/, /[\\/]tinypool[\\/]/, /[\\/]jiti[\\/]/, /[\\/]core[\\/]dist[\\/](?:collect|cli|cli-api|worker)\.js$/, /[\\/]@convoy[\\/]minify[\\/]/, /[\\/]minify[\\/]dist[\\/]/]
+const HEAVY = [/cli-progress/, /[\\/]terser[\\/]/, /[\\/]clean-css[\\/]/, /[\\/]tinypool[\\/]/, /[\\/]jiti[\\/]/, /[\\/]core[\\/]dist[\\/](?:collect|cli|cli-api|worker)\.js$/, /[\\/]@convoy[\\/]minify[\\/]/, /[\\/]minify[\\/]dist[\\/]/, /[\\/]postcss[\\/]/, /[\\/]carpool[\\/]dist[\\/]build\.js$/]
 
 describe('the runtime face', () => {
   it("import('@convoy/core') and createConvoy() load no CLI, pipeline, minifier or progress bar", async () => {
@@ -31,6 +31,13 @@ describe('the runtime face', () => {
     const loaded = await modulesLoadedBy(script)
     expect(loaded.some((module) => /[\\/]core[\\/]dist[\\/]index\.js$/.test(module))).toBe(true)
     expect(loaded.filter((module) => HEAVY.some((pattern) => pattern.test(module)))).toEqual([])
+  })
+
+  it("import('@convoy/core') alone loads this entry and @convoy/errors: createConvoy() imports the runtime when called", async () => {
+    const loaded = await modulesLoadedBy(`const core = await import('@convoy/core'); core.defineConfig({})`)
+    const ours = loaded.filter((module) => !module.startsWith('node:'))
+    expect(ours.filter((module) => !/[\\/](?:core|errors)[\\/]dist[\\/][^\\/]+\.js$/.test(module))).toEqual([])
+    expect(ours.some((module) => /[\\/]errors[\\/]dist[\\/]index\.js$/.test(module))).toBe(true)
   })
 
   it('the recorder sees the pipeline when it is loaded (so the check above can fail)', async () => {

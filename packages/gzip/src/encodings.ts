@@ -1,5 +1,5 @@
-import { brotliCompress, brotliCompressSync, constants, gzip, gzipSync } from 'node:zlib'
 import { promisify } from 'node:util'
+import type { BrotliOptions, ZlibOptions } from 'node:zlib'
 import { CONTENT_ENCODINGS, contentEncodingOfPath, type ContentEncoding } from '@convoy/storage'
 
 /** What an encoder is told about its input besides the bytes. */
@@ -42,21 +42,27 @@ export interface Encoding {
   encode(data: Uint8Array, level: number, hints: EncodeHints): Promise<Uint8Array>
 }
 
-const gzipAsync = promisify(gzip)
-const brotliAsync = promisify(brotliCompress)
+// node:zlib is fetched on first use, not imported, so that importing this package for content negotiation alone
+// (a web process) does not load it.
+const zlib = () => process.getBuiltinModule('node:zlib')
+let gzipAsync: ((data: Uint8Array, options: ZlibOptions) => Promise<Buffer>) | undefined
+let brotliAsync: ((data: Uint8Array, options: BrotliOptions) => Promise<Buffer>) | undefined
 
 // zlib writes the OS byte of the build platform (3 on Unix, 10 on Windows): make it the same everywhere.
 const unixGzip = (bytes: Buffer): Buffer => {
   bytes[9] = 3
   return bytes
 }
-const brotliParams = (data: Uint8Array, level: number, hints: EncodeHints): { params: Record<number, number> } => ({
-  params: {
-    [constants.BROTLI_PARAM_QUALITY]: level,
-    [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
-    [constants.BROTLI_PARAM_MODE]: hints.text ? constants.BROTLI_MODE_TEXT : constants.BROTLI_MODE_GENERIC,
-  },
-})
+const brotliParams = (data: Uint8Array, level: number, hints: EncodeHints): { params: Record<number, number> } => {
+  const { constants } = zlib()
+  return {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: level,
+      [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+      [constants.BROTLI_PARAM_MODE]: hints.text ? constants.BROTLI_MODE_TEXT : constants.BROTLI_MODE_GENERIC,
+    },
+  }
+}
 
 /** Every encoding Convoy can precompress, in the order their siblings are listed. */
 export const ENCODINGS = Object.freeze({
@@ -69,8 +75,8 @@ export const ENCODINGS = Object.freeze({
     maxLevel: 9,
     defaultLevel: 9,
     version: `zlib ${process.versions.zlib ?? 'unknown'}`,
-    encodeSync: (data, level) => unixGzip(gzipSync(data, { level })),
-    encode: async (data, level) => unixGzip(await gzipAsync(data, { level })),
+    encodeSync: (data, level) => unixGzip(zlib().gzipSync(data, { level })),
+    encode: async (data, level) => unixGzip(await (gzipAsync ??= promisify(zlib().gzip))(data, { level })),
   },
   br: {
     name: 'br',
@@ -81,8 +87,8 @@ export const ENCODINGS = Object.freeze({
     defaultLevel: 11,
     largeInputLevel: 9,
     version: `brotli ${process.versions.brotli ?? 'unknown'}`,
-    encodeSync: (data, level, hints) => brotliCompressSync(data, brotliParams(data, level, hints)),
-    encode: (data, level, hints) => brotliAsync(data, brotliParams(data, level, hints)),
+    encodeSync: (data, level, hints) => zlib().brotliCompressSync(data, brotliParams(data, level, hints)),
+    encode: (data, level, hints) => (brotliAsync ??= promisify(zlib().brotliCompress))(data, brotliParams(data, level, hints)),
   },
 } satisfies Record<ContentEncoding, Encoding>)
 

@@ -1,5 +1,9 @@
-import { createHash, getHashes, type Hash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import type { Hash } from 'node:crypto'
+
+// node:crypto and node:fs are fetched on first use, not imported: importing them loads streams and webcrypto
+// (some 8 ms), which a web process that imports Convoy but has nothing to hash yet need not pay at startup.
+const createHash = (algorithm: string): Hash => process.getBuiltinModule('node:crypto').createHash(algorithm)
+const createReadStream = (path: string): AsyncIterable<unknown> => process.getBuiltinModule('node:fs').createReadStream(path)
 
 /** How a content fingerprint is computed. */
 export interface HashOptions {
@@ -16,13 +20,14 @@ export const DEFAULT_HASH_OPTIONS: Required<HashOptions> = Object.freeze({ algor
 
 export type IntegrityAlgorithm = 'sha256' | 'sha384' | 'sha512'
 
-const supported = new Set(getHashes())
+let supportedHashes: ReadonlySet<string> | undefined
+const supported = (): ReadonlySet<string> => (supportedHashes ??= new Set(process.getBuiltinModule('node:crypto').getHashes()))
 
 function resolveOptions(options: HashOptions | undefined): Required<HashOptions> {
   const algorithm = options?.algorithm ?? DEFAULT_HASH_OPTIONS.algorithm
   const length = options?.length ?? DEFAULT_HASH_OPTIONS.length
-  if (!supported.has(algorithm)) {
-    throw new RangeError(`@convoy/hash: unknown hash algorithm "${algorithm}" (node:crypto supports ${[...supported].filter((a) => !a.includes('-') && !a.startsWith('RSA')).join(', ')})`)
+  if (!supported().has(algorithm)) {
+    throw new RangeError(`@convoy/hash: unknown hash algorithm "${algorithm}" (node:crypto supports ${[...supported()].filter((a) => !a.includes('-') && !a.startsWith('RSA')).join(', ')})`)
   }
   if (!Number.isInteger(length) || length < 1) {
     throw new RangeError(`@convoy/hash: hash length must be a positive integer, got ${String(length)}`)

@@ -1,6 +1,6 @@
 // Reading `{% carpool css|js %} … {% endcarpool %}` with Nunjucks' own parser: one function for the tag, which
 // compiles it, and for the scanner, which finds it for `convoy collect`, so the two can never read a block apart.
-import type { CarpoolKind } from '@convoy/carpool/layout'
+import type { CarpoolKind } from '@convoy/carpool'
 import type { NunjucksLexer, NunjucksNodeList, NunjucksParser, NunjucksToken } from './nunjucks-api.js'
 
 export const CARPOOL_TAG = 'carpool'

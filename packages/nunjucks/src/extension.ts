@@ -1,4 +1,4 @@
-import type { CarpoolKind } from '@convoy/carpool/layout'
+import type { CarpoolKind } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
 import nunjucks from 'nunjucks'
 import { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'

@@ -1,4 +1,4 @@
-import type { CarpoolBlock } from '@convoy/carpool/layout'
+import type { CarpoolBlock } from '@convoy/carpool'
 import { isConvoyError, type ConvoyError } from '@convoy/errors'
 import nunjucks from 'nunjucks'
 import { describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-import type { CarpoolBlock, TemplateScanner } from '@convoy/carpool/layout'
+import type { CarpoolBlock, TemplateScanner } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
 import nunjucks from 'nunjucks'
 import { CARPOOL_TAG, readCarpoolBlock } from './carpool-block.js'

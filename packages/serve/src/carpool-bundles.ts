@@ -1,4 +1,4 @@
-import { parseCarpoolPath } from '@convoy/carpool/layout'
+import { parseCarpoolPath } from '@convoy/carpool'
 import { addFiles, immutableCacheControl, type FileIndex, type IndexOptions } from './file-index.js'
 import { eachLimit, type FileSource, type FoundFile } from './sources.js'
 

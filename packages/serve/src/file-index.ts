@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { ENCODING_NAMES, ENCODINGS, encodingOfPath, type EncodingName } from '@convoy/gzip'
+import { ENCODING_NAMES, encodingOfPath, type EncodingName } from '@convoy/gzip'
 import { MANIFEST_FILE, parseManifest, storagePathsOf, type Manifest } from '@convoy/manifest'
-import { contentTypeOf } from '@convoy/storage'
+import { contentTypeOf, encodedSiblingPath, withoutEncodingExtension } from '@convoy/storage'
 import { eachLimit, type FileSource, type FoundFile, type SourceListing } from './sources.js'
 
 /** A file of the index, with its bytes when they are held in memory. */
@@ -206,7 +206,7 @@ export async function addFiles(
   for (const [path, file] of files) {
     if (resources.has(path)) continue
     const coding = encodingOfPath(path)
-    const inner = coding === undefined ? undefined : path.slice(0, -ENCODINGS[coding].extension.length)
+    const inner = coding === undefined ? undefined : withoutEncodingExtension(path)
     if (inner !== undefined && files.has(inner)) {
       // A precompressed sibling asked for by name: the inner file's type, with its Content-Encoding.
       const identity = variant(file, contentTypeOf(inner), coding, cacheControlOf(path), false, true)
@@ -215,7 +215,7 @@ export async function addFiles(
     }
     const siblings: [EncodingName, IndexedFile][] = []
     for (const name of ENCODING_NAMES) {
-      const sibling = files.get(`${path}${ENCODINGS[name].extension}`)
+      const sibling = files.get(encodedSiblingPath(path, name))
       if (sibling !== undefined) siblings.push([name, sibling])
     }
     const negotiated = siblings.length > 0

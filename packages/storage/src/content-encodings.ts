@@ -33,6 +33,16 @@ export function contentEncodingOfPath(path: string): ContentEncoding | undefined
 }
 
 /**
+ * The path of `path`'s precompressed sibling in `encoding` (the inverse of {@link withoutEncodingExtension}).
+ *
+ * @example
+ * encodedSiblingPath('css/base.25b23dfca187.css', 'br') // 'css/base.25b23dfca187.css.br'
+ */
+export function encodedSiblingPath(path: string, encoding: ContentEncoding): string {
+  return `${path}${CONTENT_ENCODINGS[encoding].extension}`
+}
+
+/**
  * The path of the file inside a sibling (`app.js.br` → `app.js`); any other path unchanged.
  *
  * @example

@@ -1,5 +1,12 @@
-import mime from 'mime'
+import type { default as MimeDatabase } from 'mime'
 import { withoutEncodingExtension } from './content-encodings.js'
+
+// `require`d, not imported: tsup then bundles mime behind a lazy initializer, so its database (about 60 KB of
+// literals, some 15 ms to compile and index) is only built by the first call, and a web process that imports this
+// package for the Storage contract alone never pays for it. Vitest gives source modules the same `require`.
+declare const require: (id: 'mime') => { default: typeof MimeDatabase }
+let mime: typeof MimeDatabase | undefined
+const database = (): typeof MimeDatabase => (mime ??= require('mime').default)
 
 const TEXT_APPLICATION_TYPES = new Set(['application/javascript', 'application/json', 'application/xml', 'image/svg+xml'])
 
@@ -14,7 +21,7 @@ const TEXT_APPLICATION_TYPES = new Set(['application/javascript', 'application/j
  * contentTypeOf('Makefile')                          // 'application/octet-stream'
  */
 export function contentTypeOf(path: string): string {
-  const type = mime.getType(withoutEncodingExtension(path))
+  const type = database().getType(withoutEncodingExtension(path))
   if (type === null) return 'application/octet-stream'
   const textual = type.startsWith('text/') || TEXT_APPLICATION_TYPES.has(type) || type.endsWith('+json') || type.endsWith('+xml')
   return textual ? `${type}; charset=utf-8` : type

@@ -15,6 +15,7 @@ export {
   CONTENT_ENCODINGS,
   CONTENT_ENCODING_NAMES,
   contentEncodingOfPath,
+  encodedSiblingPath,
   withoutEncodingExtension,
   type ContentEncoding,
   type ContentEncodingInfo,

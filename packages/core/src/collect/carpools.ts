@@ -1,4 +1,5 @@
-import { buildCarpool, carpoolName, carpoolRecord } from '@convoy/carpool'
+import { carpoolName, carpoolRecord } from '@convoy/carpool'
+import { buildCarpool } from '@convoy/carpool/build'
 import { ConvoyError } from '@convoy/errors'
 import { integrity } from '@convoy/hash'
 import type { ManifestCarpool, ManifestEntry } from '@convoy/manifest'

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createManifest, MANIFEST_FILE, serializeManifest } from '@convoy/manifest'
 import { describe, expect, it } from 'vitest'
-import { createConvoy } from './convoy.js'
+import { createConvoy } from './create-convoy.js'
 import { cleanedFixtures, rejection, thrown, waitFor } from './test-fixture.js'
 
 const fixture = cleanedFixtures()

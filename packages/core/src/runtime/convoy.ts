@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs'
+import type { FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { isOldMsie } from '@convoy/gzip'
 import {
@@ -7,6 +7,7 @@ import {
   createCarpoolHtml,
   isCarpoolKind,
   type CarpoolBuilder,
+  type BuiltCarpool,
   type CarpoolBuilderOptions,
   type CarpoolHtmlOptions,
   type CarpoolKind,
@@ -31,7 +32,7 @@ export interface ConvoyCarpoolOptions extends CarpoolHtmlOptions {
   readonly retryAfterMs?: number
 }
 
-/** Options of {@link createConvoy}. */
+/** Options of `createConvoy()`. */
 export interface CreateConvoyOptions {
   /**
    * The manifest: a path to `convoy-manifest.json` (or to its folder), a `file:` URL, a `Storage` holding it at its
@@ -142,6 +143,7 @@ interface Asset {
 interface ReadyBundle {
   readonly path: string
   readonly integrity: string | undefined
+  /** Storage path of the `.gz` sibling, linked instead with `gzipInTemplate`. */
   readonly gzip: string | undefined
 }
 
@@ -190,21 +192,8 @@ function warnOncePerMessage(): (message: string) => void {
   }
 }
 
-/**
- * The runtime resolver. Loads the manifest once (reload with `reload()`) and answers from memory: `url()` is one
- * `Map` lookup of a precomputed URL string.
- *
- * @throws {ConvoyError} `ERR_CONVOY_MANIFEST` when the manifest is missing or invalid; `ERR_CONVOY_CONFIG` for
- * impossible options (no manifest outside debug mode, `combineDuringDebug` without `duringDebug`).
- * @example
- * import { createConvoy } from '@convoy/core'
- *
- * const convoy = await createConvoy({ manifest: 'public/static/convoy-manifest.json', gzipInTemplate: true })
- * convoy.url('css/base.css')                                // '/static/css/base.25b23dfca187.cmin.css'
- * convoy.url('css/base.css', { acceptEncoding: 'gzip, br' }) // '/static/css/base.25b23dfca187.cmin.css.gz'
- * convoy.carpool('js', ['js/a.js', 'js/b.js'])              // '<!-- carpool js: 2 files -->\n<script …'
- */
-export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy> {
+/** The work of `createConvoy()` (`create-convoy.ts`), imported by its first call. */
+export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> {
   const {
     debug = false,
     duringDebug = false,
@@ -355,7 +344,7 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
       return
     }
     const status = combineDuringRequest ? builder.ensure(request) : builder.status(request.path)
-    if (status?.state === 'ready') link(current, plan, status.bundle)
+    if (status?.state === 'ready') link(current, plan, readyBundle(status.bundle))
   }
 
   const conservativeMsieGzip = options.conservativeMsieGzip ?? false
@@ -412,7 +401,7 @@ export async function createConvoy(options: CreateConvoyOptions): Promise<Convoy
       if (builder === undefined) {
         throw new ConvoyError('ERR_CONVOY_CARPOOL', `@convoy/core: cannot build ${plan.request.path}: no storage to write it to (pass \`storage\` to createConvoy())`)
       }
-      link(current, plan, await builder.prepare(plan.request))
+      link(current, plan, readyBundle(await builder.prepare(plan.request)))
       return plan.bundleUrl!
     },
 
@@ -452,7 +441,8 @@ function watchManifest(source: ManifestSource | undefined, reload: () => Promise
   }
   const name = basename(source.file)
   let timer: NodeJS.Timeout | undefined
-  const watcher = watch(dirname(source.file), (_event, changed) => {
+  // node:fs fetched here, not imported: importing it loads the streams, which a web process need not pay for at startup.
+  const watcher = process.getBuiltinModule('node:fs').watch(dirname(source.file), (_event, changed) => {
     if (changed !== null && changed !== name) return
     clearTimeout(timer)
     timer = setTimeout(() => {
@@ -462,4 +452,8 @@ function watchManifest(source: ManifestSource | undefined, reload: () => Promise
   })
   watcher.unref()
   return watcher
+}
+
+function readyBundle(built: BuiltCarpool): ReadyBundle {
+  return { path: built.path, integrity: built.integrity, gzip: built.encodings.gzip }
 }

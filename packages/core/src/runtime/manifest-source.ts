@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url'
 import { ConvoyError } from '@convoy/errors'
 import { MANIFEST_FILE, parseManifest, readManifestFile, serializeManifest, type Manifest } from '@convoy/manifest'
 import { isStorage } from '@convoy/storage'
-import { createFsStorage } from '@convoy/storage-fs'
 import type { Storage } from '@convoy/storage'
 
 /** Where the runtime reads its manifest from: a file path, a `file:` URL, a `Storage`, or a manifest object. */
@@ -50,7 +49,8 @@ export async function resolveManifestSource(input: ManifestInput): Promise<Manif
       description: file,
       file,
       load: () => readManifestFile(file),
-      storage: createFsStorage({ root: dirname(file) }),
+      // Imported when needed, not with the runtime: an app that passes a Storage or a manifest object never loads it.
+      storage: (await import('@convoy/storage-fs')).createFsStorage({ root: dirname(file) }),
     }
   }
   if (typeof input === 'object' && input !== null && isStorage(input)) {

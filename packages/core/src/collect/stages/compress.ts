@@ -1,4 +1,5 @@
 import { ENCODINGS, isCompressible, resolveCompressOptions, type CompressOptions, type ResolvedCompressOptions } from '@convoy/gzip'
+import { encodedSiblingPath } from '@convoy/storage'
 import { addOutput, servedOf } from '../asset.js'
 import type { Stage } from '../stage.js'
 import type { TaskRunner } from '../../work/runner.js'
@@ -39,7 +40,7 @@ export function createCompressStage(options: CompressStageOptions): Stage {
       })
       for (const name of settings.encodings) {
         const bytes = variants[name]
-        if (bytes !== undefined && bytes.byteLength > 0) addOutput(asset, { role: 'encoded', encoding: name, name: `${served.name}${ENCODINGS[name].extension}`, bytes })
+        if (bytes !== undefined && bytes.byteLength > 0) addOutput(asset, { role: 'encoded', encoding: name, name: encodedSiblingPath(served.name, name), bytes })
       }
     },
   }

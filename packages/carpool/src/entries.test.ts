@@ -2,8 +2,6 @@ import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import * as layout from './layout.js'
-import * as main from './index.js'
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url))
 
@@ -24,19 +22,21 @@ function packagesImportedBy(entry: string): Set<string> {
   return found
 }
 
-describe('@convoy/carpool/layout', () => {
-  it('loads no postcss, no bundle builder and no compressor: only errors, hash, storage and node builtins', () => {
-    expect(existsSync(join(dist, 'layout.js'))).toBe(true)
-    expect(existsSync(join(dist, 'layout.d.ts'))).toBe(true)
-    const imported = [...packagesImportedBy('layout.js')]
+describe('entries', () => {
+  it('the main entry loads no postcss and no compressor: only errors, hash, storage and node builtins', () => {
+    expect(existsSync(join(dist, 'index.js'))).toBe(true)
+    const imported = [...packagesImportedBy('index.js')]
     expect(imported.filter((name) => !['@convoy/errors', '@convoy/hash', '@convoy/storage'].includes(name) && !name.startsWith('node:'))).toEqual([])
   })
 
-  it('the check above sees what the main entry loads (so it can fail)', () => {
-    expect(packagesImportedBy('index.js')).toContain('postcss')
+  it('@convoy/carpool/build has the joiner, with postcss (so the check above can fail)', () => {
+    expect(existsSync(join(dist, 'build.d.ts'))).toBe(true)
+    expect(packagesImportedBy('build.js')).toContain('postcss')
   })
 
-  it('is re-exported, the same functions, by the main entry', () => {
-    for (const [name, value] of Object.entries(layout)) expect([name, (main as Record<string, unknown>)[name]]).toEqual([name, value])
+  it('the builder imports the joiner and the compressors when it first builds', () => {
+    const builder = readFileSync(join(dist, 'index.js'), 'utf8')
+    expect(builder).toMatch(/import\(["']\.\/build\.js["']\)/)
+    expect(builder).toMatch(/import\(["']@convoy\/gzip["']\)/)
   })
 })
