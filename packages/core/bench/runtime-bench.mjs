@@ -103,25 +103,34 @@ const url = rows[0].perSecond
 console.log(`\nurl() target ≥ 5 M/s: ${url >= 5e6 ? 'met' : 'NOT met'} (${(url / 1e6).toFixed(2)} M/s)`)
 
 // What a web process pays to load the runtime face: `node -e "import('@convoy/core')"` over an empty `node -e ''`,
-// median of 10 after 2 warm-ups, run from this package (so '@convoy/core' resolves to its built dist).
+// run from this package (so '@convoy/core' resolves to its built dist). The commands take turns, 2 warm-up rounds
+// then 20 measured, and each is the median of its 20: on a shared machine the load drifts, and taking turns lets
+// every command see the same drift.
 const packageDirectory = fileURLToPath(new URL('..', import.meta.url))
-const startMs = (args) => {
-  const times = []
-  for (let round = 0; round < 12; round++) {
+const manifestObject = "{ version: 1, id: 'x', baseUrl: '/static/', hash: { algorithm: 'md5', length: 12 }, files: {}, carpools: {}, history: [] }"
+const commands = {
+  empty: ['-e', ''],
+  withCore: ['-e', "import('@convoy/core')"],
+  // createConvoy() imports the runtime (manifest reader, carpool tags) on its first call: what a web process pays in all.
+  withRuntime: ['--input-type=module', '-e', `const { createConvoy } = await import('@convoy/core'); await createConvoy({ manifest: ${manifestObject} })`],
+}
+const times = Object.fromEntries(Object.keys(commands).map((name) => [name, []]))
+for (let round = 0; round < 22; round++) {
+  for (const [name, args] of Object.entries(commands)) {
     const start = performance.now()
     const result = spawnSync(process.execPath, args, { cwd: packageDirectory, stdio: 'ignore' })
     if (result.status !== 0) throw new Error(`node ${args.join(' ')} exited ${result.status}`)
-    if (round >= 2) times.push(performance.now() - start)
+    if (round >= 2) times[name].push(performance.now() - start)
   }
-  times.sort((a, b) => a - b)
-  return (times[4] + times[5]) / 2
 }
-const empty = startMs(['-e', ''])
-const withCore = startMs(['-e', "import('@convoy/core')"])
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2
+}
+const empty = median(times.empty)
+const withCore = median(times.withCore)
+const withRuntime = median(times.withRuntime)
 const importCost = withCore - empty
-// createConvoy() imports the runtime (manifest reader, carpool tags) on its first call: what a web process pays in all.
-const manifestObject = "{ version: 1, id: 'x', baseUrl: '/static/', hash: { algorithm: 'md5', length: 12 }, files: {}, carpools: {}, history: [] }"
-const withRuntime = startMs(['--input-type=module', '-e', `const { createConvoy } = await import('@convoy/core'); await createConvoy({ manifest: ${manifestObject} })`])
 console.log(`import('@convoy/core'): ${withCore.toFixed(1)} ms, empty node ${empty.toFixed(1)} ms`)
 console.log(`import('@convoy/core') + first createConvoy(): ${withRuntime.toFixed(1)} ms (${(withRuntime - empty).toFixed(1)} ms over empty node)`)
 console.log(`import target ≤ 25 ms over empty node: ${importCost <= 25 ? 'met' : 'NOT met'} (${importCost.toFixed(1)} ms)`)

@@ -1,8 +1,10 @@
+import { createRequire } from 'node:module'
+
 // mime-db, behind `compressible`, is a large JSON: loaded on the first call, so importing @convoy/gzip for content
 // negotiation alone (a web process) does not pay for it.
 let compressibleType: ((type: string) => boolean | undefined) | undefined
 const compressible = (type: string): boolean | undefined => {
-  compressibleType ??= process.getBuiltinModule('node:module').createRequire(import.meta.url)('compressible') as (type: string) => boolean | undefined
+  compressibleType ??= createRequire(import.meta.url)('compressible') as (type: string) => boolean | undefined
   return compressibleType(type)
 }
 

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module'
 import { promisify } from 'node:util'
-import type { BrotliOptions, ZlibOptions } from 'node:zlib'
+import type * as Zlib from 'node:zlib'
 import { CONTENT_ENCODINGS, contentEncodingOfPath, type ContentEncoding } from '@convoy/storage'
 
 /** What an encoder is told about its input besides the bytes. */
@@ -42,11 +43,12 @@ export interface Encoding {
   encode(data: Uint8Array, level: number, hints: EncodeHints): Promise<Uint8Array>
 }
 
-// node:zlib is fetched on first use, not imported, so that importing this package for content negotiation alone
+// node:zlib is required on first use, not imported, so that importing this package for content negotiation alone
 // (a web process) does not load it.
-const zlib = () => process.getBuiltinModule('node:zlib')
-let gzipAsync: ((data: Uint8Array, options: ZlibOptions) => Promise<Buffer>) | undefined
-let brotliAsync: ((data: Uint8Array, options: BrotliOptions) => Promise<Buffer>) | undefined
+const requireBuiltin = createRequire(import.meta.url)
+const zlib = (): typeof Zlib => requireBuiltin('node:zlib') as typeof Zlib
+let gzipAsync: ((data: Uint8Array, options: Zlib.ZlibOptions) => Promise<Buffer>) | undefined
+let brotliAsync: ((data: Uint8Array, options: Zlib.BrotliOptions) => Promise<Buffer>) | undefined
 
 // zlib writes the OS byte of the build platform (3 on Unix, 10 on Windows): make it the same everywhere.
 const unixGzip = (bytes: Buffer): Buffer => {

@@ -1,9 +1,13 @@
-import type { Hash } from 'node:crypto'
+import type * as Crypto from 'node:crypto'
+import type * as Fs from 'node:fs'
+import { createRequire } from 'node:module'
 
-// node:crypto and node:fs are fetched on first use, not imported: importing them loads streams and webcrypto
+// node:crypto and node:fs are required on first use, not imported: importing them loads streams and webcrypto
 // (some 8 ms), which a web process that imports Convoy but has nothing to hash yet need not pay at startup.
-const createHash = (algorithm: string): Hash => process.getBuiltinModule('node:crypto').createHash(algorithm)
-const createReadStream = (path: string): AsyncIterable<unknown> => process.getBuiltinModule('node:fs').createReadStream(path)
+const requireBuiltin = createRequire(import.meta.url)
+const crypto = (): typeof Crypto => requireBuiltin('node:crypto') as typeof Crypto
+const createHash = (algorithm: string): Crypto.Hash => crypto().createHash(algorithm)
+const createReadStream = (path: string): AsyncIterable<unknown> => (requireBuiltin('node:fs') as typeof Fs).createReadStream(path)
 
 /** How a content fingerprint is computed. */
 export interface HashOptions {
@@ -21,7 +25,7 @@ export const DEFAULT_HASH_OPTIONS: Required<HashOptions> = Object.freeze({ algor
 export type IntegrityAlgorithm = 'sha256' | 'sha384' | 'sha512'
 
 let supportedHashes: ReadonlySet<string> | undefined
-const supported = (): ReadonlySet<string> => (supportedHashes ??= new Set(process.getBuiltinModule('node:crypto').getHashes()))
+const supported = (): ReadonlySet<string> => (supportedHashes ??= new Set(crypto().getHashes()))
 
 function resolveOptions(options: HashOptions | undefined): Required<HashOptions> {
   const algorithm = options?.algorithm ?? DEFAULT_HASH_OPTIONS.algorithm
@@ -35,7 +39,7 @@ function resolveOptions(options: HashOptions | undefined): Required<HashOptions>
   return { algorithm, length }
 }
 
-function finish(hash: Hash, length: number, algorithm: string): string {
+function finish(hash: Crypto.Hash, length: number, algorithm: string): string {
   const hex = hash.digest('hex')
   if (length > hex.length) {
     throw new RangeError(`@convoy/hash: hash length ${length} exceeds the ${hex.length} hex characters of ${algorithm}`)

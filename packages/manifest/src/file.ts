@@ -1,6 +1,7 @@
 import { open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { ConvoyError } from '@convoy/errors'
+import { crypto } from './crypto.js'
 import { parseManifest, serializeManifest } from './manifest.js'
 import type { Manifest } from './types.js'
 
@@ -39,7 +40,7 @@ export async function readManifestFile(path: string): Promise<Manifest> {
 export async function writeManifestFile(path: string, manifest: Manifest): Promise<void> {
   const text = serializeManifest(manifest)
   const directory = dirname(path)
-  const temp = join(directory, `${TEMP_FILE_PREFIX}${process.getBuiltinModule('node:crypto').randomBytes(8).toString('hex')}`)
+  const temp = join(directory, `${TEMP_FILE_PREFIX}${crypto().randomBytes(8).toString('hex')}`)
   let step = 'create a temporary file for'
   try {
     const handle = await open(temp, 'wx')

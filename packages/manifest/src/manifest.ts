@@ -1,4 +1,5 @@
 import { ConvoyError } from '@convoy/errors'
+import { crypto } from './crypto.js'
 import { MANIFEST_VERSION, type Manifest, type ManifestCarpool, type ManifestEntry, type ManifestHistoryEntry } from './types.js'
 import { canonicalManifest, printManifest } from './validate.js'
 
@@ -78,8 +79,7 @@ export function createManifest(options: CreateManifestOptions): Manifest {
   // Validate first with a stand-in id: the real one is computed over the canonical (sorted) content.
   const manifest = canonicalManifest({ version: MANIFEST_VERSION, id: '-', baseUrl, hash, files, carpools, history }, 'createManifest()')
   const content = printManifest({ baseUrl: manifest.baseUrl, hash: manifest.hash, files: manifest.files, carpools: manifest.carpools })
-  // node:crypto on first use, not imported: a web process that only reads manifests never loads it.
-  return { ...manifest, id: process.getBuiltinModule('node:crypto').createHash('sha256').update(content).digest('hex').slice(0, 16) }
+  return { ...manifest, id: crypto().createHash('sha256').update(content).digest('hex').slice(0, 16) }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { FSWatcher } from 'node:fs'
+import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { isOldMsie } from '@convoy/gzip'
 import {
@@ -441,8 +441,7 @@ function watchManifest(source: ManifestSource | undefined, reload: () => Promise
   }
   const name = basename(source.file)
   let timer: NodeJS.Timeout | undefined
-  // node:fs fetched here, not imported: importing it loads the streams, which a web process need not pay for at startup.
-  const watcher = process.getBuiltinModule('node:fs').watch(dirname(source.file), (_event, changed) => {
+  const watcher = watch(dirname(source.file), (_event, changed) => {
     if (changed !== null && changed !== name) return
     clearTimeout(timer)
     timer = setTimeout(() => {
