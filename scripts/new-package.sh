@@ -11,10 +11,21 @@ cat > "$dir/package.json" <<JSON
   "version": "0.0.0",
   "description": "$desc",
   "license": "MIT",
+  "keywords": ["convoy"],
+  "homepage": "https://github.com/convoy-assets/convoy/tree/main/packages/$name#readme",
+  "bugs": {
+    "url": "https://github.com/convoy-assets/convoy/issues"
+  },
+  "repository": {
+    "type": "git",
+    "url": "git+https://github.com/convoy-assets/convoy.git",
+    "directory": "packages/$name"
+  },
   "type": "module",
   "sideEffects": false,
   "exports": {
     ".": {
+      "@convoy/source": "./src/index.ts",
       "types": "./dist/index.d.ts",
       "default": "./dist/index.js"
     },
@@ -22,7 +33,7 @@ cat > "$dir/package.json" <<JSON
   },
   "main": "./dist/index.js",
   "types": "./dist/index.d.ts",
-  "files": ["dist"],
+  "files": ["dist", "LICENSE"],
   "engines": {
     "node": ">=20.11"
   },
@@ -43,5 +54,7 @@ cat > "$dir/tsconfig.json" <<JSON
   "include": ["src"]
 }
 JSON
+# Every tarball carries the license (check-packages refuses one without).
+cp LICENSE "$dir/LICENSE"
 [ -f "$dir/CHANGELOG.md" ] || printf '# @convoy/%s\n' "$name" > "$dir/CHANGELOG.md"
 [ -f "$dir/src/index.ts" ] || printf 'export {}\n' > "$dir/src/index.ts"

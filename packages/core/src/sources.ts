@@ -4,6 +4,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
 import pLimit from 'p-limit'
 import { ConvoyError } from '@convoy/errors'
+import { isIgnoredByDefault, isUnsafeName } from '@convoy/storage'
 
 /** One file found in a source directory. */
 export interface SourceFile {
@@ -36,12 +37,6 @@ export interface SkippedEntry {
 }
 
 /**
- * Files nobody means to publish: editor leftovers and OS droppings. Dotfiles (any path segment starting with `.`)
- * are ignored too, in code, so `.git/`, `.DS_Store` and `.env` never leak.
- */
-export const DEFAULT_IGNORE = ['**/*~', '**/*.swp', '**/*.swo', '**/*.swx', '**/#*#', '**/Thumbs.db', '**/desktop.ini'] as const
-
-/**
  * Which symbolic links the walk follows. `'inside'` (the default): only links whose real path stays inside one of the
  * sources. `'outside'`: any link (a vendored folder linked from elsewhere); whatever it points at is published, so
  * link only what is meant to be public.
@@ -63,14 +58,6 @@ export interface FindSourceFilesOptions {
 const STAT_CONCURRENCY = 32
 
 /**
- * A name that cannot be served safely by every storage and server: a backslash (a separator on Windows and in many
- * URL parsers), control characters, or bytes that are not UTF-8 (shown by Node as U+FFFD, so the file cannot be
- * opened again by that name).
- */
-// eslint-disable-next-line no-control-regex
-const UNSAFE_NAME = /[\\\u0000-\u001f\u007f-\u009f\ufffd]/
-
-/**
  * Walks the sources and returns every collectable file, sorted by logical path, the files shadowed by an earlier
  * source, and every entry that was left out with its reason.
  *
@@ -79,7 +66,9 @@ const UNSAFE_NAME = /[\\\u0000-\u001f\u007f-\u009f\ufffd]/
  * own name rather than through a link to it, and the result is the same on every run.
  */
 export async function findSourceFiles(options: FindSourceFilesOptions): Promise<{ files: SourceFile[]; shadowed: ShadowedFile[]; skipped: SkippedEntry[] }> {
-  const ignored = picomatch([...DEFAULT_IGNORE, ...(options.ignore ?? [])], { dot: true })
+  // Editor leftovers and OS droppings (`isIgnoredByDefault`, shared with serve's development mode), then the config's globs.
+  const ignoredByConfig = options.ignore === undefined || options.ignore.length === 0 ? () => false : picomatch([...options.ignore], { dot: true })
+  const ignored = (path: string): boolean => isIgnoredByDefault(path.slice(path.lastIndexOf('/') + 1)) || ignoredByConfig(path)
   const byLogicalPath = new Map<string, SourceFile>()
   const shadowed: ShadowedFile[] = []
   const skipped: SkippedEntry[] = []
@@ -163,7 +152,7 @@ class SourceWalker {
           if (entry.name.startsWith('.')) return
           const path = join(directory, entry.name)
           const logical = logicalDirectory === '' ? entry.name : `${logicalDirectory}/${entry.name}`
-          if (UNSAFE_NAME.test(entry.name)) {
+          if (isUnsafeName(entry.name)) {
             this.skip('unsafe-name', path, 'its name has a backslash, a control character or bytes that are not UTF-8, so it cannot be served safely everywhere')
             return
           }

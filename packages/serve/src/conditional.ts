@@ -93,3 +93,32 @@ export function ifRangeHolds(header: string, etag: string, lastModified: string 
   const date = parseHttpDate(value)
   return date !== undefined && date === Date.parse(lastModified)
 }
+
+/** What the preconditions of a request say about one representation (RFC 9110 §13.2.2). */
+export type PreconditionOutcome = 'send' | 'not-modified' | 'failed'
+
+/**
+ * Evaluates `If-Match`, `If-Unmodified-Since`, `If-None-Match` and `If-Modified-Since`, in the order of RFC 9110
+ * §13.2.2, against a representation's strong `etag` and modification time (dates compare by whole seconds, as
+ * `Last-Modified` carries them). `'failed'` → 412, `'not-modified'` → 304.
+ */
+export function evaluatePreconditions(
+  headers: { readonly [name: string]: string | string[] | undefined },
+  etag: string,
+  mtimeMs: number | undefined,
+): PreconditionOutcome {
+  const seconds = mtimeMs === undefined ? undefined : Math.floor(mtimeMs / 1000) * 1000
+  const ifMatch = headers['if-match']
+  if (typeof ifMatch === 'string') {
+    if (!matchHits(ifMatch, etag)) return 'failed'
+  } else {
+    const ifUnmodifiedSince = headers['if-unmodified-since']
+    const since = typeof ifUnmodifiedSince !== 'string' || seconds === undefined ? undefined : parseHttpDate(ifUnmodifiedSince)
+    if (since !== undefined && seconds !== undefined && seconds > since) return 'failed'
+  }
+  const ifNoneMatch = headers['if-none-match']
+  if (typeof ifNoneMatch === 'string') return noneMatchHits(ifNoneMatch, etag) ? 'not-modified' : 'send'
+  const ifModifiedSince = headers['if-modified-since']
+  const since = typeof ifModifiedSince !== 'string' || seconds === undefined ? undefined : parseHttpDate(ifModifiedSince)
+  return since !== undefined && seconds !== undefined && seconds <= since ? 'not-modified' : 'send'
+}

@@ -147,10 +147,17 @@ export async function buildIndex(source: FileSource, options: IndexOptions): Pro
 
   const resources = new Map<string, Resource>()
   const index: FileIndex = { resources, listing, memoryLeft: options.memoryCacheBytes }
-  const cacheControlOf = (path: string): string => (immutable.has(path) ? immutableCacheControl(options) : shortCacheControl(options))
+  const cacheControlOf = (path: string): string =>
+    path === MANIFEST_FILE ? MANIFEST_CACHE_CONTROL : immutable.has(path) ? immutableCacheControl(options) : shortCacheControl(options)
   await addFiles(source, index, found.values(), immutable, cacheControlOf, options)
   return index
 }
+
+/**
+ * `Cache-Control` of `convoy-manifest.json`: revalidated on every use (a 304 while it is unchanged), as `collect`
+ * stores it on S3. The manifest is where a deploy switches over, so no cache may hold an old one for a minute.
+ */
+export const MANIFEST_CACHE_CONTROL = 'no-cache'
 
 /** `Cache-Control` of a content-addressed name. */
 export function immutableCacheControl(options: IndexOptions): string {

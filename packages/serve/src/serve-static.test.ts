@@ -112,8 +112,13 @@ describe('caching policy', () => {
     const { paths } = fixture
     const immutable = [paths.served, paths.fingerprinted, paths.gzip, paths.br, paths.jsMap, paths.jsGzip, paths.image, paths.carpool, paths.carpoolBr, paths.big]
     // `paths.old` is named only by an earlier version: served, but the manifest does not say its name is content-addressed.
-    const short = [paths.original, paths.imageOriginal, 'convoy-manifest.json', paths.old]
-    const cases = [...immutable.map((path): [string, string] => [path, IMMUTABLE]), ...short.map((path): [string, string] => [path, SHORT])]
+    const short = [paths.original, paths.imageOriginal, paths.old]
+    const cases = [
+      ...immutable.map((path): [string, string] => [path, IMMUTABLE]),
+      ...short.map((path): [string, string] => [path, SHORT]),
+      // The manifest is where a deploy switches over: revalidated on every use, as collect stores it on S3.
+      ['convoy-manifest.json', 'no-cache'],
+    ]
     for (const [path, cacheControl] of cases) {
       const reply = await request(port, `/${path}`)
       expect([path, reply.status, reply.headers['cache-control']]).toEqual([path, 200, cacheControl])
@@ -122,6 +127,16 @@ describe('caching policy', () => {
     expect(map.headers['content-type']).toBe('application/json; charset=utf-8')
     const manifest = await request(port, '/convoy-manifest.json')
     expect(JSON.parse(manifest.body.toString())).toMatchObject({ version: 1 })
+  })
+
+  it('sends the manifest with no-cache, with or without manifest mode, and answers its revalidation with 304', async () => {
+    for (const options of [{}, { manifest: false as const }, { maxAge: 3600 }]) {
+      const port = await start(options)
+      const first = await request(port, '/convoy-manifest.json')
+      expect([first.status, first.headers['cache-control']]).toEqual([200, 'no-cache'])
+      const again = await request(port, '/convoy-manifest.json', { headers: { 'if-none-match': first.headers.etag! } })
+      expect([again.status, again.headers['cache-control']]).toEqual([304, 'no-cache'])
+    }
   })
 
   it('serves only what the manifest names when there is one, and everything found when there is none', async () => {
@@ -173,6 +188,24 @@ describe('caching policy', () => {
     const original = await request(port, `/${fixture.paths.original}`)
     expect(original.headers['cache-control']).toBe('no-cache')
     expect(seen).toEqual([fixture.paths.served, fixture.paths.original])
+  })
+})
+
+describe('a headers hook that throws', () => {
+  it.each([
+    ['from memory', {}],
+    ['streamed from disk', { memoryCacheBytes: 0 }],
+  ])('sends the error to next(error) with none of our headers, %s', async (_, options) => {
+    const port = await start({
+      ...options,
+      headers: () => {
+        throw new Error('hook failed')
+      },
+    })
+    const reply = await request(port, `/${fixture.paths.served}`)
+    expect([reply.status, reply.body.toString(), reply.headers.etag, reply.headers['cache-control']]).toEqual([500, 'error: hook failed', undefined, undefined])
+    // The server is still up.
+    expect((await request(port, '/nope.css')).body.toString()).toBe('fallback')
   })
 })
 

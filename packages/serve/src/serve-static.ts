@@ -1,24 +1,44 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { join, resolve } from 'node:path'
 import { pipeline } from 'node:stream'
 import { ConvoyError } from '@convoy/errors'
-import type { Manifest } from '@convoy/manifest'
+import { MANIFEST_FILE, type Manifest } from '@convoy/manifest'
 import { chooseCoding, createAcceptEncodingCache } from '@convoy/gzip'
-import { ifRangeHolds, matchHits, noneMatchHits, parseHttpDate, parseRange } from './conditional.js'
+import { evaluatePreconditions, ifRangeHolds, parseRange } from './conditional.js'
 import { createBundleLookup } from './carpool-bundles.js'
 import { buildIndex, type FileIndex, type Resource, type Variant } from './file-index.js'
+import { ALLOW, MALFORMED, NOT_OURS, answer, fail, guarded, normalizePrefix, requestPath, writeHeadWith, type Next } from './http.js'
+import { watchManifest, type ManifestWatch } from './manifest-watch.js'
+import { serveSources } from './serve-sources.js'
 import { createDirectorySource, createStorageSource, type FileSource, type ServeStorage } from './sources.js'
 
-/** Where the collected files are: exactly one of a directory or a `Storage`. */
+/**
+ * What to serve: exactly one of the directory `convoy collect` wrote, a `Storage` it wrote to, or (in development)
+ * the source directories themselves.
+ */
 export type ServeStaticSource =
   | {
       /** Directory that `convoy collect --out` wrote. Relative paths resolve against the working directory. */
       readonly root: string
       readonly storage?: undefined
+      readonly sources?: undefined
     }
   | {
-      /** Any `Storage` (from `@convoy/core`): only `name`, `list`, `stat`, `read` and `readStream` are used. */
+      /** Any `Storage` (the type of `@convoy/storage`): only `name`, `list`, `stat`, `read` and `readStream` are used. */
       readonly storage: ServeStorage
       readonly root?: undefined
+      readonly sources?: undefined
+    }
+  | {
+      /**
+       * Development: the source directories of `convoy collect`, in the same order (the first that has a path wins),
+       * served as they are on disk at each request, with `Cache-Control: no-cache`; no `collect` needed. Pair it with
+       * `createConvoy({ debug: true })`, whose URLs are `baseUrl + logicalPath`. Relative paths resolve against the
+       * working directory. Only `prefix`, `fallthrough` and `headers` apply.
+       */
+      readonly sources: readonly string[]
+      readonly root?: undefined
+      readonly storage?: undefined
     }
 
 /** Options of {@link serveStatic}. */
@@ -61,18 +81,34 @@ export type ServeStaticOptions = ServeStaticSource & {
    * `0` remembers no miss.
    */
   readonly dynamicLookupTtlMs?: number
+  /**
+   * With `root`: rebuild the index by itself when the manifest file is replaced (`convoy collect`, or
+   * `collect --watch`, writing into the served root), so the files the new manifest names are served without a
+   * restart; stop with `close()`. The manifest watched is the `manifest` path, else `<root>/convoy-manifest.json`
+   * (also with `manifest: false`, as the sign that a collect finished). Default `true` with `root` unless `manifest`
+   * is an object; `true` is refused with a `storage` or a manifest object, which cannot be watched.
+   */
+  readonly watch?: boolean
+  /** Receives warnings: a rebuild after a manifest change that failed, or a manifest that cannot be watched. Default `console.warn`. */
+  readonly onWarning?: (message: string) => void
 }
 
 /** A Connect/Express-style middleware that is also a plain `node:http` request listener. */
 export interface ServeStaticMiddleware {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void
-  /** Settles when the first index is built; rejects with a `ConvoyError` when it cannot be (bad root or manifest). */
+  /**
+   * Settles when the first index is built; rejects with a `ConvoyError` when it cannot be (bad root or manifest).
+   * With `sources`: when every source directory has been found.
+   */
   readonly ready: Promise<void>
   /**
    * Rebuilds the index from the manifest and files as they are now (e.g. after a new `convoy collect`), then swaps
    * it in at once. Requests are served from the previous index meanwhile; on failure the previous index stays.
+   * With `sources`: checks the source directories again (files are read afresh on every request anyway).
    */
   readonly reload: () => Promise<void>
+  /** Stops watching the manifest (`watch`); requests are still answered, from the index as it is. */
+  readonly close: () => void
 }
 
 const DEFAULTS = {
@@ -105,21 +141,8 @@ function checkMilliseconds(name: string, value: number): number {
   return value
 }
 
-function normalizePrefix(prefix: string): string {
-  if (!prefix.startsWith('/') || /[?#\\]/.test(prefix)) {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/serve: prefix must be a URL path starting with "/", got "${prefix}"`)
-  }
-  return prefix.endsWith('/') ? prefix : `${prefix}/`
-}
-
-const ALLOW = 'GET, HEAD'
-
-function mergeVary(previous: number | string | string[] | undefined, value: string): string {
-  if (previous === undefined) return value
-  const list = Array.isArray(previous) ? previous.join(', ') : String(previous)
-  const names = list.split(',').map((name) => name.trim().toLowerCase())
-  return names.includes('*') || names.includes(value.toLowerCase()) ? list : `${list}, ${value}`
-}
+/** Options that only make sense for collected files: given with `sources`, they are refused rather than ignored. */
+const COLLECTED_ONLY = ['manifest', 'maxAge', 'immutableMaxAge', 'memoryCacheBytes', 'memoryCacheMaxFileBytes', 'dynamicLookupTtlMs', 'watch'] as const
 
 /**
  * Serves the output of `convoy collect` from a directory or a `Storage`: precompressed `.br`/`.gz` siblings chosen
@@ -128,6 +151,10 @@ function mergeVary(previous: number | string | string[] | undefined, value: stri
  * (`..`, encoded or not, symlinks out of the root, dotfiles) can ever be served, and no `stat` runs per request.
  * The one exception: a request for a carpool bundle (`CARPOOL/css/<hex>.cmin.css`, `CARPOOL/js/<hex>.cmin.js`, or
  * their `.gz`/`.br`) the index lacks is looked up once, since the runtime writes those at request time.
+ * With `root`, the manifest file is watched: a new `convoy collect` into the root is indexed and swapped in by itself.
+ *
+ * With `sources` instead (development), the source directories are served as they are on disk at each request:
+ * nothing is indexed, every answer is `Cache-Control: no-cache` with validators from the file's current stat.
  *
  * @example
  * // Express, mounted at /static
@@ -139,15 +166,23 @@ function mergeVary(previous: number | string | string[] | undefined, value: stri
  * // plain node:http
  * const assets = serveStatic({ root: 'dist/static', prefix: '/static/' })
  * http.createServer((req, res) => assets(req, res, () => { res.statusCode = 404; res.end('Not found') }))
+ *
+ * @example
+ * // development: the sources of convoy.config, with createConvoy({ debug: true, baseUrl: '/static/' })
+ * app.use('/static', serveStatic({ sources: ['static', 'vendor/static'] }))
  */
 export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware {
-  if ((options.root === undefined) === (options.storage === undefined)) {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/serve: pass exactly one of `root` (a directory) or `storage` (a Storage)')
+  const given = [options.root, options.storage, options.sources].filter((value) => value !== undefined).length
+  if (given !== 1) {
+    throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/serve: pass exactly one of `root` (a directory), `storage` (a Storage) or `sources` (development)')
   }
-  const source: FileSource = options.root === undefined ? createStorageSource(options.storage) : createDirectorySource(options.root)
   const prefix = normalizePrefix(options.prefix ?? DEFAULTS.prefix)
   const fallthrough = options.fallthrough ?? true
   const hook = options.headers
+  if (options.sources !== undefined) return serveSourcesWith(options, options.sources, prefix, fallthrough, hook)
+  const source: FileSource = options.root === undefined ? createStorageSource(options.storage) : createDirectorySource(options.root)
+  const warn = options.onWarning ?? ((message: string) => console.warn(message))
+  const watched = watchedManifest(options)
   const indexOptions = {
     manifest: options.manifest,
     maxAge: checkSeconds('maxAge', options.maxAge ?? DEFAULTS.maxAge),
@@ -165,6 +200,8 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
   let index: FileIndex | undefined
   let generation = 0
   let pendingReload: Promise<void> | undefined
+  let watching: ManifestWatch | undefined
+  let closed = false
 
   const rebuild = async (): Promise<void> => {
     const mine = ++generation
@@ -176,6 +213,8 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
       index = built
       bundles.forgetMisses()
     }
+    // Watched from the first index that stands (at start, or the first reload() that works after a failed start).
+    if (watched !== undefined && watching === undefined && !closed) watching = watchManifest(watched, rebuild, warn)
   }
   const ready = rebuild()
   // The failure is reported through `ready` and to requests; it must not also crash the process as unhandled.
@@ -189,41 +228,18 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
     return pendingReload
   }
 
-  const writeHead = (res: ServerResponse, status: number, headers: readonly string[], path: string, hasVary: boolean): void => {
-    if (hook === undefined && !(hasVary && res.hasHeader('vary'))) {
-      res.writeHead(status, headers as string[])
-      return
-    }
-    for (let i = 0; i < headers.length; i += 2) {
-      const name = headers[i] as string
-      const value = headers[i + 1] as string
-      // Keep what earlier middleware put in Vary (e.g. `Origin` from a CORS layer), adding ours once.
-      res.setHeader(name, name === 'Vary' ? mergeVary(res.getHeader('vary'), value) : value)
-    }
-    hook?.(path, res)
-    res.writeHead(status)
-  }
+  const writeHead = (res: ServerResponse, status: number, headers: readonly string[], path: string, hasVary: boolean): void =>
+    writeHeadWith(hook, res, status, headers, path, hasVary)
 
-  const answer = (res: ServerResponse, status: number, text: string, extra: readonly string[] = []): void => {
-    res.writeHead(status, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text)), ...extra])
-    res.end(text)
-  }
-
-  const pass = (res: ServerResponse, next: ((error?: unknown) => void) | undefined, status: 400 | 404): void => {
+  const pass = (res: ServerResponse, next: Next | undefined, status: 400 | 404): void => {
     if (fallthrough && next !== undefined) next()
     else answer(res, status, status === 400 ? 'Bad Request' : 'Not Found')
-  }
-
-  const fail = (res: ServerResponse, next: ((error?: unknown) => void) | undefined, error: unknown): void => {
-    if (next !== undefined) next(error)
-    else if (!res.headersSent) answer(res, 500, 'Internal Server Error')
-    else res.destroy()
   }
 
   const send = (
     req: IncomingMessage,
     res: ServerResponse,
-    next: ((error?: unknown) => void) | undefined,
+    next: Next | undefined,
     resource: Resource,
     variant: Variant,
     retried: boolean,
@@ -276,7 +292,7 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
       return
     }
     source.stream(file, start, end).then(
-      (stream) => {
+      guarded(res, next, (stream) => {
         if (stream === null) {
           // Deleted since indexing: as unknown as any other missing file.
           void reloadOnce().catch(() => undefined)
@@ -289,51 +305,56 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
             return
           }
           reloadOnce().then(
-            () => serve(req, res, next, true),
+            guarded(res, next, () => serve(req, res, next, true)),
             (error: unknown) => fail(res, next, error),
           )
           return
         }
-        writeHead(res, status, responseHeaders, resource.path, variant.vary)
+        try {
+          writeHead(res, status, responseHeaders, resource.path, variant.vary)
+        } catch (error) {
+          stream.destroy()
+          throw error
+        }
         pipeline(stream, res, (error) => {
           if (error) res.destroy()
         })
-      },
+      }),
       (error: unknown) => fail(res, next, error),
     )
   }
 
-  function serve(req: IncomingMessage, res: ServerResponse, next: ((error?: unknown) => void) | undefined, retried: boolean): void {
+  function serve(req: IncomingMessage, res: ServerResponse, next: Next | undefined, retried: boolean): void {
     const current = index
     if (current === undefined) {
       ready.then(
-        () => serve(req, res, next, retried),
+        guarded(res, next, () => serve(req, res, next, retried)),
         (error: unknown) => fail(res, next, error),
       )
       return
     }
-    const url = req.url ?? '/'
-    const query = url.indexOf('?')
-    const rawPath = query === -1 ? url : url.slice(0, query)
-    if (!rawPath.startsWith(prefix)) {
-      // Not under our prefix: not ours to answer, whatever `fallthrough` says.
+    const path = requestPath(req.url, prefix)
+    if (path === NOT_OURS) {
       if (next === undefined) answer(res, 404, 'Not Found')
       else next()
       return
     }
-    // Decoded exactly once: `%252e` stays the literal `%2e`, which no index key can equal.
-    let path = rawPath.slice(prefix.length)
-    if (path.includes('%')) {
-      try {
-        path = decodeURIComponent(path)
-      } catch {
-        pass(res, next, 400)
-        return
-      }
+    if (path === MALFORMED) {
+      pass(res, next, 400)
+      return
     }
     const resource = current.resources.get(path)
     if (resource !== undefined) {
       respond(req, res, next, resource, retried)
+      return
+    }
+    // A new manifest was just written and is being indexed: the page asking may already name its files.
+    const settling = retried ? undefined : watching?.settling()
+    if (settling !== undefined) {
+      settling.then(
+        guarded(res, next, () => serve(req, res, next, true)),
+        (error: unknown) => fail(res, next, error),
+      )
       return
     }
     // The only paths ever looked up outside the index: carpool bundles the runtime may have written since.
@@ -343,11 +364,11 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
       return
     }
     bundles.lookup(current, bundle).then(
-      () => {
+      guarded(res, next, () => {
         const found = current.resources.get(path)
         if (found === undefined) pass(res, next, 404)
         else respond(req, res, next, found, retried)
-      },
+      }),
       (error: unknown) => fail(res, next, error),
     )
   }
@@ -355,7 +376,7 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
   function respond(
     req: IncomingMessage,
     res: ServerResponse,
-    next: ((error?: unknown) => void) | undefined,
+    next: Next | undefined,
     resource: Resource,
     retried: boolean,
   ): void {
@@ -375,33 +396,13 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
       variant = (coding === 'identity' ? undefined : resource.variants[coding]) ?? resource.identity
     }
 
-    const headers = req.headers
     const { file } = variant
-    // Preconditions in the order of RFC 9110 §13.2.2.
-    const ifMatch = headers['if-match']
-    if (ifMatch !== undefined) {
-      if (!matchHits(ifMatch, file.etag)) {
-        answer(res, 412, 'Precondition Failed')
-        return
-      }
-    } else {
-      const ifUnmodifiedSince = headers['if-unmodified-since']
-      const since = ifUnmodifiedSince === undefined || file.mtimeMs === undefined ? undefined : parseHttpDate(ifUnmodifiedSince)
-      if (since !== undefined && file.mtimeMs !== undefined && Math.floor(file.mtimeMs / 1000) * 1000 > since) {
-        answer(res, 412, 'Precondition Failed')
-        return
-      }
+    const outcome = evaluatePreconditions(req.headers, file.etag, file.mtimeMs)
+    if (outcome === 'failed') {
+      answer(res, 412, 'Precondition Failed')
+      return
     }
-    const ifNoneMatch = headers['if-none-match']
-    let notModified = false
-    if (ifNoneMatch !== undefined) {
-      notModified = noneMatchHits(ifNoneMatch, file.etag)
-    } else {
-      const ifModifiedSince = headers['if-modified-since']
-      const since = ifModifiedSince === undefined || file.mtimeMs === undefined ? undefined : parseHttpDate(ifModifiedSince)
-      notModified = since !== undefined && file.mtimeMs !== undefined && Math.floor(file.mtimeMs / 1000) * 1000 <= since
-    }
-    if (notModified) {
+    if (outcome === 'not-modified') {
       writeHead(res, 304, variant.notModified, resource.path, variant.vary)
       res.end()
       return
@@ -411,11 +412,56 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
   }
 
   function convoyServeStatic(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void {
-    serve(req, res, next, false)
+    // A throwing `headers` hook (the only user code we run) ends up where errors go, never as an uncaught exception.
+    try {
+      serve(req, res, next, false)
+    } catch (error) {
+      fail(res, next, error)
+    }
   }
 
   return Object.assign(convoyServeStatic, {
     ready,
     reload: rebuild,
+    close() {
+      closed = true
+      watching?.close()
+      watching = undefined
+    },
   })
+}
+
+/** The manifest file to watch for `options`, or `undefined` when there is none to watch (or watching is off). */
+function watchedManifest(options: ServeStaticOptions): string | undefined {
+  const cannot = options.root === undefined ? 'a `storage`' : typeof options.manifest === 'object' ? 'a manifest object' : undefined
+  if (cannot !== undefined) {
+    if (options.watch === true) {
+      throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/serve: watch: true needs \`root\` and a manifest on disk; ${cannot} cannot be watched (call reload() instead)`)
+    }
+    return undefined
+  }
+  if (options.watch === false) return undefined
+  return typeof options.manifest === 'string' ? resolve(options.manifest) : join(resolve(options.root ?? '.'), MANIFEST_FILE)
+}
+
+/** `serveStatic({ sources })`: development, straight from the source directories. */
+function serveSourcesWith(
+  options: ServeStaticOptions,
+  sources: readonly string[],
+  prefix: string,
+  fallthrough: boolean,
+  hook: ServeStaticOptions['headers'],
+): ServeStaticMiddleware {
+  if (!Array.isArray(sources) || sources.length === 0 || sources.some((source) => typeof source !== 'string' || source.trim() === '')) {
+    throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/serve: `sources` must be a non-empty list of directories, in the order `convoy collect` reads them')
+  }
+  const misplaced = COLLECTED_ONLY.filter((name) => options[name] !== undefined)
+  if (misplaced.length > 0) {
+    throw new ConvoyError(
+      'ERR_CONVOY_CONFIG',
+      `@convoy/serve: ${misplaced.map((name) => `\`${name}\``).join(', ')} ${misplaced.length === 1 ? 'applies' : 'apply'} only to collected files (\`root\` or \`storage\`); ` +
+        'with `sources` every file is read from disk at each request and sent with `Cache-Control: no-cache`',
+    )
+  }
+  return serveSources({ sources, prefix, fallthrough, headers: hook })
 }

@@ -67,11 +67,12 @@ export async function eachLimit<T>(items: readonly T[], limit: number, task: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }
 
-function isInside(rootReal: string, path: string): boolean {
+/** Whether the real `path` is below the real directory `rootReal` (a sibling like `public-old` of `public` is not). */
+export function isInside(rootReal: string, path: string): boolean {
   return path.startsWith(rootReal.endsWith(sep) ? rootReal : rootReal + sep)
 }
 
-function errnoCode(error: unknown): string | undefined {
+export function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined
 }
 

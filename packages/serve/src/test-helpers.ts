@@ -9,10 +9,107 @@ import { Readable } from 'node:stream'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
 import type { Storage, StorageBody, StorageEntry } from '@convoy/storage'
 import type { Manifest } from '@convoy/manifest'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import type { ServeStaticMiddleware } from './serve-static.js'
 
 export const SECRETS = ['TOPSECRET-OUTSIDE-ROOT', 'TOPSECRET-SIBLING-FOLDER', 'TOPSECRET-DOTFILE', 'TOPSECRET-GIT'] as const
+
+// Every one of these must end in 400/404 (or next()) and never carry a byte from outside the root or a dotfile.
+// The fixture puts secrets next to the root (`../secret.txt`), in a sibling folder whose name starts like the root's
+// (`public-old`), in dotfiles inside the root, behind symlinks pointing out of the root, and behind a manifest entry
+// whose original is such a symlink.
+export const HOSTILE = [
+  '/../secret.txt',
+  '/../../secret.txt',
+  '/..%2fsecret.txt',
+  '/..%2Fsecret.txt',
+  '/%2e%2e/secret.txt',
+  '/%2E%2E/secret.txt',
+  '/%2e%2e%2fsecret.txt',
+  '/.%2e/secret.txt',
+  '/%2e./secret.txt',
+  '/%252e%252e/secret.txt',
+  '/%252e%252e%252fsecret.txt',
+  '/..%252fsecret.txt',
+  '/%25%32%65%25%32%65/secret.txt',
+  '/css/../../secret.txt',
+  '/css/..%2f..%2fsecret.txt',
+  '/css/%2e%2e/%2e%2e/secret.txt',
+  '/css/base.css/..%2f..%2f..%2fsecret.txt',
+  '/css/./../secret.txt',
+  '/..\\secret.txt',
+  '/..%5csecret.txt',
+  '/..%5Csecret.txt',
+  '/css\\..\\..\\secret.txt',
+  '/css%5c..%5c..%5csecret.txt',
+  '/%5c..%5csecret.txt',
+  '/..%255csecret.txt',
+  '/%252e%252e%255csecret.txt',
+  '/secret.txt%00.css',
+  '/css/base.css%00',
+  '/%00../secret.txt',
+  '/..%00/secret.txt',
+  '/%c0%ae%c0%ae/secret.txt',
+  '/%c0%ae%c0%ae%c0%afsecret.txt',
+  '/..%c0%afsecret.txt',
+  '/%e0%80%ae%e0%80%ae/secret.txt',
+  '/%c1%9c..%c1%9csecret.txt',
+  '/%uff0e%uff0e/secret.txt',
+  '/%ef%bc%8e%ef%bc%8e/secret.txt',
+  '/%',
+  '/%zz',
+  '/%e2%82',
+  '/css/%',
+  '/../public-old/secret.txt',
+  '/..%2fpublic-old%2fsecret.txt',
+  '/%2e%2e/public-old/secret.txt',
+  '/../public-old/css/base.css',
+  '/public-old/secret.txt',
+  '/linked/secret.txt',
+  '/linked/css/base.css',
+  '/css/escape.css',
+  '/secret-link.txt',
+  '//secret.txt',
+  '//etc/passwd',
+  '/etc/passwd',
+  '/%2fetc%2fpasswd',
+  '/%2Fetc/passwd',
+  '///etc/passwd',
+  '/C:/Windows/win.ini',
+  '/C:%5cWindows%5cwin.ini',
+  '/c:secret.txt',
+  '/file:///etc/passwd',
+  '/.env',
+  '/%2eenv',
+  '/.git/config',
+  '/%2egit/config',
+  '/css/.hidden.css',
+  '/css/%2ehidden.css',
+  '/./secret.txt',
+  '/..',
+  '/../',
+  '/.',
+  '/%2e',
+  '/%2e%2e',
+  '/....//secret.txt',
+  '/..../secret.txt',
+  '/.../secret.txt',
+  '/css/..;/..;/secret.txt',
+  '/%2e%2e;/secret.txt',
+  '/secret.txt',
+  '/../secret.txt?download=1',
+  '/css/',
+  '/',
+  'http://127.0.0.1/../secret.txt',
+  '\\..\\secret.txt',
+  '*',
+] as const
+
+/** A hostile request must end in 400 or 404 (or next()) and never carry a byte of a secret. */
+export function expectNothingLeaked(path: string, status: number, body: string): void {
+  expect([path, [400, 404].includes(status)]).toEqual([path, true])
+  for (const secret of SECRETS) expect(body, path).not.toContain(secret)
+}
 
 const md5 = (bytes: Uint8Array | string): string => createHash('md5').update(bytes).digest('hex').slice(0, 12)
 const sri = (bytes: Uint8Array | string): string => `sha384-${createHash('sha384').update(bytes).digest('base64')}`
@@ -214,7 +311,7 @@ export interface SharedFixture {
   readonly fixture: Fixture
   /** `listen`, with the server closed after the file's last test. */
   readonly listen: (listener: RequestListener) => Promise<Listening>
-  /** Waits until `serve` is ready, then listens; `next` answers what `serve` passes on. Closed after the file's last test. */
+  /** Waits until `serve` is ready, then listens; `next` answers what `serve` passes on. Both closed after the file's last test. */
   readonly listenWhenReady: (serve: ServeStaticMiddleware, next: (res: ServerResponse, error: unknown) => void) => Promise<Listening>
 }
 
@@ -225,10 +322,12 @@ export interface SharedFixture {
 export function sharedFixture(): SharedFixture {
   let built: Fixture | undefined
   const servers: Listening[] = []
+  const middlewares: ServeStaticMiddleware[] = []
   beforeAll(async () => {
     built = await createFixture()
   })
   afterAll(async () => {
+    for (const serve of middlewares) serve.close()
     await Promise.all(servers.map((server) => server.close()))
     await built?.cleanup()
   })
@@ -263,6 +362,7 @@ export function sharedFixture(): SharedFixture {
     },
     listen: tracked,
     listenWhenReady: async (serve, next) => {
+      middlewares.push(serve)
       await serve.ready
       return tracked((req, res) => serve(req, res, (error) => next(res, error)))
     },

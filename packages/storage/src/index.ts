@@ -21,4 +21,5 @@ export {
   type ContentEncodingInfo,
 } from './content-encodings.js'
 export { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from './cache-control.js'
+export { isIgnoredByDefault, isUnsafeName } from './source-names.js'
 export { bodyChunks, BodyStreamError } from './body.js'

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs'
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { isOldMsie } from '@convoy/gzip'
 import {
@@ -15,7 +15,7 @@ import {
   type CarpoolTag,
 } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
-import { createImportMap, type ImportMap, type Manifest, type ManifestCarpool } from '@convoy/manifest'
+import { createImportMap, parseManifest, type ImportMap, type Manifest, type ManifestCarpool } from '@convoy/manifest'
 import { DEFAULT_BASE_URL } from '../config.js'
 import type { Storage } from '@convoy/storage'
 import { acceptsGzip } from './accept-encoding.js'
@@ -52,9 +52,16 @@ export interface CreateConvoyOptions {
    * storages that cannot negotiate, like S3. The page's response must then carry `Vary: Accept-Encoding`. Default `false`.
    */
   readonly gzipInTemplate?: boolean
-  /** Development mode: link the original files (`baseUrl + logicalPath`), no `collect` needed. Default `false`. */
+  /**
+   * Development mode: link the original files (`baseUrl + logicalPath`), no `collect` and no manifest needed; serve
+   * the source directories with `serveStatic({ sources })` from `@convoy/serve`. Default `false`.
+   */
   readonly debug?: boolean
-  /** In debug mode, link the processed files as in production (needs a manifest). Default `false`. */
+  /**
+   * In debug mode, link the processed files as in production (needs a manifest). A manifest on the local disk (a
+   * path, a `file:` URL, or a Storage with a `localDirectory`) is checked at every lookup and read again as soon as
+   * it changes, so `convoy collect --watch` shows without `watch` or `reload()`. Default `false`.
+   */
   readonly duringDebug?: boolean
   /** Build bundles from the original files instead of the processed (minified) ones. Default `false`. */
   readonly combineOriginals?: boolean
@@ -67,8 +74,10 @@ export interface CreateConvoyOptions {
   /** Receives warnings (a bundle that cannot be built). Default: `console.warn`, once per message. */
   readonly onWarning?: (message: string) => void
   /**
-   * Reload by itself whenever the manifest file changes (with `convoy collect --watch` in development). Only for a
-   * manifest given as a path or `file:` URL; stop it with `close()`. Default `false`.
+   * Reload by itself whenever the manifest file changes (after each `convoy collect` into a running server's
+   * output). Only for a manifest on the local disk (a path, a `file:` URL, or a Storage with a `localDirectory`);
+   * stop it with `close()`. Not needed with `debug` + `duringDebug`, which checks the file at every lookup.
+   * Default `false`.
    */
   readonly watch?: boolean
   /**
@@ -164,6 +173,8 @@ interface Plan {
 /** Everything derived from one manifest version; replaced as a whole by `reload()`. */
 interface State {
   readonly manifest: Manifest | undefined
+  /** The stat of the manifest file this state was read from (debug with `duringDebug` only), see `fileSignature`. */
+  readonly signature: string | undefined
   readonly baseUrl: string
   readonly assets: Map<string, Asset>
   /** Bundles built by `collect`, by storage path. */
@@ -229,12 +240,21 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
         })
   let warnedNoStorage = false
 
+  // Debug with duringDebug and the manifest on disk: lookups never answer from a manifest older than the file.
+  const liveFile = debug && duringDebug ? source?.file : undefined
+
+  const empty = (): Pick<State, 'plans' | 'originalUrls' | 'importMap'> => ({ plans: new Map(), originalUrls: new Map(), importMap: undefined })
+
   const load = async (): Promise<State> => {
-    const empty = { plans: new Map<string, Plan>(), originalUrls: new Map<string, string>(), importMap: undefined }
     if (source === undefined) {
-      return { ...empty, manifest: undefined, baseUrl: withSlash(options.baseUrl ?? DEFAULT_BASE_URL), assets: new Map(), bundles: new Map() }
+      return { ...empty(), manifest: undefined, signature: undefined, baseUrl: withSlash(options.baseUrl ?? DEFAULT_BASE_URL), assets: new Map(), bundles: new Map() }
     }
-    const manifest = await source.load()
+    // Taken before the read: a change during the read is then seen by the next lookup, never missed.
+    const signature = liveFile === undefined ? undefined : fileSignature(liveFile)
+    return build(await source.load(), signature)
+  }
+
+  const build = (manifest: Manifest, signature: string | undefined): State => {
     const baseUrl = withSlash(options.baseUrl ?? manifest.baseUrl)
     const assets = new Map<string, Asset>()
     for (const [logicalPath, entry] of Object.entries(manifest.files)) {
@@ -250,10 +270,45 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
     }
     const bundles = new Map<string, ManifestCarpool>()
     for (const bundle of Object.values(manifest.carpools)) bundles.set(bundle.served, bundle)
-    return { ...empty, manifest, baseUrl, assets, bundles }
+    return { ...empty(), manifest, signature, baseUrl, assets, bundles }
   }
 
   let state = await load()
+
+  /** The signature of a changed manifest that could not be used (warned once): not read again until it changes. */
+  let refused: string | undefined
+  let checkedThisTurn = false
+  /**
+   * The state to answer from. With `liveFile`, one `stat` per synchronous run of lookups (a page render sees one
+   * manifest throughout); a changed file is read and parsed at once, synchronously, since lookups are synchronous.
+   * A file that cannot be used is reported and the previous manifest stays, as with `reload()`.
+   */
+  const fresh = (): State => {
+    if (liveFile === undefined || checkedThisTurn) return state
+    checkedThisTurn = true
+    queueMicrotask(() => {
+      checkedThisTurn = false
+    })
+    const signature = fileSignature(liveFile)
+    if (signature === state.signature || signature === refused) return state
+    try {
+      let text: string
+      try {
+        text = readFileSync(liveFile, 'utf8')
+      } catch (error) {
+        throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/core: cannot read the manifest ${liveFile} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, {
+          cause: error,
+          file: liveFile,
+        })
+      }
+      state = build(parseManifest(text, liveFile), signature)
+      refused = undefined
+    } catch (error) {
+      refused = signature
+      warn(`@convoy/core: the changed manifest was not loaded, the previous one stays in use: ${(error as Error).message}`)
+    }
+    return state
+  }
 
   const missing = (logicalPath: string): ConvoyError =>
     new ConvoyError(
@@ -362,9 +417,10 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
 
   return {
     url(logicalPath, urlOptions) {
-      const asset = state.assets.get(logicalPath)
+      const now = fresh()
+      const asset = now.assets.get(logicalPath)
       if (asset === undefined) {
-        if (originals) return originalUrl(state, logicalPath)
+        if (originals) return originalUrl(now, logicalPath)
         throw missing(logicalPath)
       }
       if (asset.gzipUrl !== undefined && wantsGzip(urlOptions)) return asset.gzipUrl
@@ -372,47 +428,47 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
     },
 
     integrity(logicalPath) {
-      const asset = state.assets.get(logicalPath)
+      const asset = fresh().assets.get(logicalPath)
       if (asset !== undefined) return asset.integrity
       if (originals) return ''
       throw missing(logicalPath)
     },
 
     carpool(kind, logicalPaths, urlOptions) {
-      const current = state
-      const plan = planOf(current, kind, logicalPaths)
+      const now = fresh()
+      const plan = planOf(now, kind, logicalPaths)
       const gzip = wantsGzip(urlOptions)
       if (combine && plan.request !== undefined) {
-        if (plan.bundleHtml === undefined) refresh(current, plan, plan.request)
+        if (plan.bundleHtml === undefined) refresh(now, plan, plan.request)
         if (plan.bundleHtml !== undefined) return gzip ? plan.bundleHtmlGzip! : plan.bundleHtml
       }
       return gzip ? plan.memberHtmlGzip : plan.memberHtml
     },
 
     async prepareCarpool(kind, logicalPaths) {
-      const current = state
-      if (current.manifest === undefined) {
+      const now = fresh()
+      if (now.manifest === undefined) {
         throw new ConvoyError('ERR_CONVOY_CARPOOL', '@convoy/core: prepareCarpool() needs a manifest: debug mode without duringDebug links the original files')
       }
-      const plan = planOf(current, kind, logicalPaths)
+      const plan = planOf(now, kind, logicalPaths)
       if (plan.single !== undefined) return plan.single
       if (plan.bundleUrl !== undefined) return plan.bundleUrl
       if (plan.request === undefined) throw new ConvoyError('ERR_CONVOY_CARPOOL', '@convoy/core: prepareCarpool() needs at least one member')
       if (builder === undefined) {
         throw new ConvoyError('ERR_CONVOY_CARPOOL', `@convoy/core: cannot build ${plan.request.path}: no storage to write it to (pass \`storage\` to createConvoy())`)
       }
-      link(current, plan, readyBundle(await builder.prepare(plan.request)))
+      link(now, plan, readyBundle(await builder.prepare(plan.request)))
       return plan.bundleUrl!
     },
 
     importMap() {
-      const current = state
-      if (current.manifest === undefined) return EMPTY_IMPORT_MAP
-      if (current.importMap === undefined) {
-        const map = createImportMap(current.manifest, { baseUrl: current.baseUrl })
-        current.importMap = Object.freeze({ imports: Object.freeze(map.imports), integrity: Object.freeze(map.integrity) })
+      const now = fresh()
+      if (now.manifest === undefined) return EMPTY_IMPORT_MAP
+      if (now.importMap === undefined) {
+        const map = createImportMap(now.manifest, { baseUrl: now.baseUrl })
+        now.importMap = Object.freeze({ imports: Object.freeze(map.imports), integrity: Object.freeze(map.integrity) })
       }
-      return current.importMap
+      return now.importMap
     },
 
     reload,
@@ -422,11 +478,11 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
     },
 
     get manifest() {
-      return state.manifest
+      return fresh().manifest
     },
 
     get baseUrl() {
-      return state.baseUrl
+      return fresh().baseUrl
     },
   }
 }
@@ -437,7 +493,7 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
  */
 function watchManifest(source: ManifestSource | undefined, reload: () => Promise<void>, warn: (message: string) => void): FSWatcher {
   if (source?.file === undefined) {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/core: watch: true needs a manifest given as a file path or file: URL')
+    throw new ConvoyError('ERR_CONVOY_CONFIG', '@convoy/core: watch: true needs a manifest on the local disk (a file path, a file: URL, or a Storage with a localDirectory)')
   }
   const name = basename(source.file)
   let timer: NodeJS.Timeout | undefined
@@ -451,6 +507,15 @@ function watchManifest(source: ManifestSource | undefined, reload: () => Promise
   })
   watcher.unref()
   return watcher
+}
+
+/**
+ * What tells one version of a file from another without reading it: device, inode (a file replaced by rename, as
+ * `collect` writes the manifest), size and times in nanoseconds. `'missing'` when there is no file.
+ */
+function fileSignature(file: string): string {
+  const info = statSync(file, { bigint: true, throwIfNoEntry: false })
+  return info === undefined ? 'missing' : `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}`
 }
 
 function readyBundle(built: BuiltCarpool): ReadyBundle {

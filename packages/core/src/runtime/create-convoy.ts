@@ -1,8 +1,10 @@
 import type { Convoy, CreateConvoyOptions } from './convoy.js'
 
 /**
- * The runtime resolver. Loads the manifest once (reload with `reload()`) and answers from memory: `url()` is one
- * `Map` lookup of a precomputed URL string.
+ * The runtime resolver. Loads the manifest once (reload with `reload()`, or `watch: true`) and answers from memory:
+ * `url()` is one `Map` lookup of a precomputed URL string. In debug mode it never answers from a stale snapshot:
+ * without `duringDebug` URLs are `baseUrl + logicalPath` and no manifest is read; with it, a manifest on the local
+ * disk is checked at every lookup and read again when it changes.
  *
  * The runtime itself (manifest reader, carpool tags and builder) is imported by the first call, not with the package:
  * a `convoy.config.ts` that imports `defineConfig`, or a process that never creates a Convoy, loads only this entry

@@ -16,7 +16,7 @@ export interface ManifestSource {
   load(): Promise<Manifest>
   /** Where request-time bundles go when no `storage` is given: the manifest's folder, or the Storage itself. */
   readonly storage: Storage | undefined
-  /** The manifest's file on the local disk, when it is one (the `watch` option needs it). */
+  /** The manifest's file on the local disk, when it is one or a local storage holds it (`watch` and live debug need it). */
   readonly file?: string
 }
 
@@ -55,9 +55,12 @@ export async function resolveManifestSource(input: ManifestInput): Promise<Manif
   }
   if (typeof input === 'object' && input !== null && isStorage(input)) {
     const description = `${input.name}/${MANIFEST_FILE}`
+    // A storage on the local disk says where: its manifest can then be watched like a file.
+    const directory = input.capabilities.localDirectory
     return {
       description,
       storage: input,
+      ...(directory === undefined ? {} : { file: join(directory, MANIFEST_FILE) }),
       async load() {
         let bytes: Uint8Array | null
         try {

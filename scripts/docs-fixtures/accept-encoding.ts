@@ -1,0 +1,2 @@
+// The Accept-Encoding header of the request being rendered.
+const acceptEncoding = 'br, gzip'

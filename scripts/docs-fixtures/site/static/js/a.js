@@ -1,0 +1,2 @@
+// First member of the carpool examples.
+var greeting = 'hello'

@@ -1,0 +1,2 @@
+// Second member of the carpool examples.
+console.log(greeting + ', world')
