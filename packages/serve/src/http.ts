@@ -1,6 +1,6 @@
 // The HTTP plumbing both ways of serving share: the collected output (`serve-static.ts`) and the source
 // directories in development (`serve-sources.ts`).
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ConvoyError } from '@convoy/errors'
 
 /** The `next` of a Connect/Express middleware. */
@@ -19,6 +19,31 @@ export function normalizePrefix(prefix: string): string {
 export const NOT_OURS = Symbol('not ours')
 /** The path's percent-encoding is invalid. */
 export const MALFORMED = Symbol('malformed')
+
+/** Hands a request we do not serve on: to `next` with `fallthrough` (when there is one), else answers `status`. */
+export function pass(res: ServerResponse, next: Next | undefined, status: 400 | 404, fallthrough: boolean): void {
+  if (fallthrough && next !== undefined) next()
+  else answer(res, status, status === 400 ? 'Bad Request' : 'Not Found')
+}
+
+/**
+ * The decoded path of a request below `prefix`, or `undefined` when the request has been handed on already: one
+ * outside the prefix goes to `next` (404 without one), whatever `fallthrough` says; a malformed one is {@link pass}ed
+ * with 400.
+ */
+export function routedPath(req: IncomingMessage, res: ServerResponse, next: Next | undefined, prefix: string, fallthrough: boolean): string | undefined {
+  const path = requestPath(req.url, prefix)
+  if (path === NOT_OURS) {
+    if (next === undefined) answer(res, 404, 'Not Found')
+    else next()
+    return undefined
+  }
+  if (path === MALFORMED) {
+    pass(res, next, 400, fallthrough)
+    return undefined
+  }
+  return path
+}
 
 /**
  * The path a request names below `prefix`, without the query, decoded exactly once: `%252e` stays the literal

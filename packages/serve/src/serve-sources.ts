@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream'
 import { encodingOfPath } from '@convoy/gzip'
 import { contentTypeOf, withoutEncodingExtension } from '@convoy/storage'
 import { evaluatePreconditions, ifRangeHolds, parseRange } from './conditional.js'
-import { ALLOW, MALFORMED, NOT_OURS, answer, fail, requestPath, writeHeadWith, type Next } from './http.js'
+import { ALLOW, answer, fail, pass as passOn, routedPath, writeHeadWith, type Next } from './http.js'
 import { createSourceDirectories, type OpenedSourceFile } from './source-directories.js'
 
 /** Development answers are revalidated on every use: a saved edit shows on the next reload, a 304 when nothing changed. */
@@ -36,10 +36,7 @@ export function serveSources(settings: ServeSourcesSettings): SourcesHandler {
   // Reported through `ready` and to requests; it must not also crash the process as unhandled.
   checked.catch(() => undefined)
 
-  const pass = (res: ServerResponse, next: Next | undefined, status: 400 | 404): void => {
-    if (fallthrough && next !== undefined) next()
-    else answer(res, status, status === 400 ? 'Bad Request' : 'Not Found')
-  }
+  const pass = (res: ServerResponse, next: Next | undefined, status: 400 | 404): void => passOn(res, next, status, fallthrough)
 
   const respond = (req: IncomingMessage, res: ServerResponse, next: Next | undefined, file: OpenedSourceFile): void => {
     const method = req.method
@@ -105,16 +102,8 @@ export function serveSources(settings: ServeSourcesSettings): SourcesHandler {
   }
 
   const serve = (req: IncomingMessage, res: ServerResponse, next: Next | undefined): void => {
-    const path = requestPath(req.url, prefix)
-    if (path === NOT_OURS) {
-      if (next === undefined) answer(res, 404, 'Not Found')
-      else next()
-      return
-    }
-    if (path === MALFORMED) {
-      pass(res, next, 400)
-      return
-    }
+    const path = routedPath(req, res, next, prefix, fallthrough)
+    if (path === undefined) return
     checked
       .then(() => directories.open(path))
       .then(

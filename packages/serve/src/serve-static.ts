@@ -7,7 +7,7 @@ import { chooseCoding, createAcceptEncodingCache } from '@convoy/gzip'
 import { evaluatePreconditions, ifRangeHolds, parseRange } from './conditional.js'
 import { createBundleLookup } from './carpool-bundles.js'
 import { buildIndex, type FileIndex, type Resource, type Variant } from './file-index.js'
-import { ALLOW, MALFORMED, NOT_OURS, answer, fail, guarded, normalizePrefix, requestPath, writeHeadWith, type Next } from './http.js'
+import { ALLOW, answer, fail, guarded, normalizePrefix, pass as passOn, routedPath, writeHeadWith, type Next } from './http.js'
 import { watchManifest, type ManifestWatch } from './manifest-watch.js'
 import { serveSources } from './serve-sources.js'
 import { createDirectorySource, createStorageSource, type FileSource, type ServeStorage } from './sources.js'
@@ -231,10 +231,7 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
   const writeHead = (res: ServerResponse, status: number, headers: readonly string[], path: string, hasVary: boolean): void =>
     writeHeadWith(hook, res, status, headers, path, hasVary)
 
-  const pass = (res: ServerResponse, next: Next | undefined, status: 400 | 404): void => {
-    if (fallthrough && next !== undefined) next()
-    else answer(res, status, status === 400 ? 'Bad Request' : 'Not Found')
-  }
+  const pass = (res: ServerResponse, next: Next | undefined, status: 400 | 404): void => passOn(res, next, status, fallthrough)
 
   const send = (
     req: IncomingMessage,
@@ -333,16 +330,8 @@ export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware 
       )
       return
     }
-    const path = requestPath(req.url, prefix)
-    if (path === NOT_OURS) {
-      if (next === undefined) answer(res, 404, 'Not Found')
-      else next()
-      return
-    }
-    if (path === MALFORMED) {
-      pass(res, next, 400)
-      return
-    }
+    const path = routedPath(req, res, next, prefix, fallthrough)
+    if (path === undefined) return
     const resource = current.resources.get(path)
     if (resource !== undefined) {
       respond(req, res, next, resource, retried)
