@@ -458,20 +458,29 @@ function compileScripts(ts, runDir, sources) {
   return { byFile, general }
 }
 
+/** The command `.ci/run` ends with (what CI runs), or `undefined` without one. */
+function ciCommandOf(root) {
+  const file = join(root, '.ci', 'run')
+  if (!existsSync(file)) return undefined
+  return readFileSync(file, 'utf8').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')).at(-1)
+}
+
 /** Why the root README's opening commands are not run by this check. */
 const ROOT_COMMANDS_REASON = 'verified by CI itself: .ci/run runs the second command exactly as written, and the demo the first one starts is collected, served and loaded in Chromium by apps/demo\'s browser test, part of pnpm check'
 
 // ─── The check ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** `{ block, plan }` for every block (and every stray marker) of the READMEs, in order. */
-function planBlocks(readmes, display) {
+function planBlocks(readmes, display, ciCommand) {
   const items = []
   for (const readme of readmes) {
     const { blocks, strays } = extractBlocks(readFileSync(readme, 'utf8'), display(readme))
     // The root README opens with exactly the two commands a fresh machine runs, with no marker above them (the first
-    // lines of the README are those commands): CI checks them itself.
+    // lines of the README are those commands): CI checks them itself, as long as the block holds the very command
+    // .ci/run runs.
     const opening = blocks[0]
-    if (display(readme) === 'README.md' && opening?.line === 1 && Object.keys(opening.markers).every((key) => key === 'setups')) opening.markers.skip = ROOT_COMMANDS_REASON
+    const unmarked = opening !== undefined && Object.keys(opening.markers).every((key) => key === 'setups')
+    if (display(readme) === 'README.md' && opening?.line === 1 && unmarked && ciCommand !== undefined && opening.code.split('\n').includes(ciCommand)) opening.markers.skip = ROOT_COMMANDS_REASON
     const own = [
       ...strays.map((stray) => ({ block: { file: stray.file, line: stray.line, lang: 'marker' }, plan: { kind: 'invalid', message: stray.message } })),
       ...blocks.map((block) => ({ block, plan: classifyBlock(block) })),
@@ -695,7 +704,7 @@ export async function checkDocs({ root = DEFAULT_ROOT, files = defaultReadmes(ro
     print(`docs-check: no such file: ${display(missing)}`)
     return { code: 2, results: [] }
   }
-  const { items, filesOf } = planBlocks(readmes, display)
+  const { items, filesOf } = planBlocks(readmes, display, ciCommandOf(root))
   const { known, links } = workspaceIndex(root)
 
   const cacheDir = join(root, 'node_modules', '.cache', 'docs-check')

@@ -1,5 +1,5 @@
 // The pipeline face of @convoy/core ('@convoy/core/collect'): collect, clean and what a custom stage needs.
-export { collect, type CollectReport, type ByteTotals } from './collect/collect.js'
+export { collect, type CollectReport, type ByteTotals, type ManifestChanges } from './collect/collect.js'
 export { createDefaultStages, type CollectOptions, type CollectProgress, type DefaultStagesOptions } from './collect/options.js'
 export type { CollectFailure } from './collect/failures.js'
 export type { Stage, StageContext, CachedWork, AssetComponent } from './collect/stage.js'

@@ -1,14 +1,16 @@
 import type * as FsPromises from 'node:fs/promises'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it, vi } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { TemplateScanner } from '@convoy/carpool'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { createFsStorage } from '@convoy/storage-fs'
 import type { Manifest } from '@convoy/manifest'
 import { findTemplateCarpools, isTemplateSource, resolveTemplateSources } from '../src/carpool-templates.js'
 import { createConvoy } from '../src/index.js'
-import { runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+import { removeTemporaryDirectories, runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+
+afterAll(removeTemporaryDirectories)
 
 // One template that cannot be read, to check the read error; every other read goes through.
 vi.mock('node:fs/promises', async (importOriginal) => {

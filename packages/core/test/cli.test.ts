@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto'
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Manifest } from '@convoy/manifest'
-import { readTree, runConvoy, sha256, temporaryDirectory, writeTree } from './helpers.js'
+import { readTree, removeTemporaryDirectories, runConvoy, sha256, temporaryDirectory, writeTree } from './helpers.js'
+
+afterAll(removeTemporaryDirectories)
+
+const HIDE_PACKAGES = fileURLToPath(new URL('./fixtures/hide-packages.mjs', import.meta.url))
 
 const md5 = (bytes: Uint8Array): string => createHash('md5').update(bytes).digest('hex')
 
@@ -51,7 +56,7 @@ describe('convoy collect on a large, awkward tree', () => {
     expect(first.code).toBe(0)
     const report = JSON.parse(first.stdout) as { files: number; warnings: { message: string }[] }
     expect(report.files).toBe(expected.size)
-    expect(report.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/shadowed\.txt is shadowed: .*a\/shadowed\.txt is used, .*b\/shadowed\.txt is ignored/)])
+    expect(report.warnings.map((w) => w.message)).toEqual([`shadowed.txt is in 2 sources and the first one listed wins: ${join(workdir, 'a/shadowed.txt')} is collected, ${join(workdir, 'b/shadowed.txt')} is ignored`])
 
     const out = join(workdir, 'out')
     const manifest = JSON.parse(await readFile(join(out, 'convoy-manifest.json'), 'utf8')) as Manifest
@@ -120,16 +125,65 @@ describe('convoy collect on bad input', () => {
     [['collect', '--out', 'out'], 2, /no source directory: pass --source DIR/],
     [['collect', '--source', 'static'], 2, /no output: pass --out DIR/],
     [['collect', '--source', 'static', '--out', 'static/out'], 2, /output directory .*static\/out is inside the source directory/],
-    [['collect', '--source', 'static', '--out', 'out', '--bogus'], 2, /Unknown option '--bogus'/],
-    [['collect', '--config', 'broken.mjs', '--out', 'out'], 2, /config .*broken\.mjs: could not be loaded/],
+    [['collect', '--source', 'static', '--out', 'out', '--bogus'], 2, /unknown option --bogus for convoy collect \(see convoy collect --help\)/],
+    [['collect', '--config', 'broken.mjs', '--out', 'out'], 2, /^convoy: config broken\.mjs:1:17: Unexpected end of input\n$/],
+    [['collect', '--config', 'throws.mjs', '--out', 'out'], 2, /^convoy: config throws\.mjs: could not be loaded: no config today\n$/],
     [['collect', '--config', 'unknown.json'], 2, /config .*unknown\.json: unknown option "colour"/],
     [['frobnicate'], 2, /unknown command "frobnicate"/],
   ])('convoy %j exits %i with a clear message', async (args, code, message) => {
     const dir = await temporaryDirectory()
-    await writeTree(dir, { 'static/a.txt': 'a', 'broken.mjs': 'export default {', 'unknown.json': '{"colour": "red"}' })
+    await writeTree(dir, { 'static/a.txt': 'a', 'broken.mjs': 'export default {', 'throws.mjs': "throw new Error('no config today')", 'unknown.json': '{"colour": "red"}' })
     const run = await runConvoy(args, { cwd: dir })
     expect(run.stderr).toMatch(message)
     expect(run.code).toBe(code)
+  })
+
+  it.each([
+    ['convoy.config.mjs', 'export default {\n  sources: ["static"],\n  out: "out"\n  baseUrl: "/s/",\n}\n', 4, 3, "Unexpected identifier 'baseUrl'"],
+    // Outside a "type": "module" package, a .js config is read by jiti (it may be written either way): babel's words.
+    ['convoy.config.js', 'export default {\n  sources: ["static"],\n  out: "out"\n  baseUrl: "/s/",\n}\n', 4, 3, 'Unexpected token, expected ","'],
+    ['convoy.config.ts', 'export default {\n  sources: ["static"] as string[],\n  out: "out"\n  baseUrl: "/s/",\n}\n', 4, 3, 'Unexpected token, expected ","'],
+    ['convoy.config.json', '{\n  "sources": ["static"],\n  "out": "out"\n  "baseUrl": "/s/"\n}\n', 4, 3, "Expected ',' or '}' after property value"],
+  ])('names a syntax error in %s by file, line and column (exit 2)', async (name, contents, line, column, cause) => {
+    const dir = await temporaryDirectory()
+    await writeTree(dir, { [name]: contents, 'static/a.txt': 'a' })
+    const run = await runConvoy(['collect'], { cwd: dir })
+    expect(run.stderr).toBe(`convoy: config ${name}:${line}:${column}: ${cause}\n`)
+    expect(run.code).toBe(2)
+  })
+
+  it.each([
+    ['an ES module in a CommonJS package', '{ "type": "commonjs" }', "export default { sources: ['static'], out: 'out' }\n"],
+    ['CommonJS in a CommonJS package', '{}', "module.exports = { sources: ['static'], out: 'out' }\n"],
+    ['an ES module in an ES module package', '{ "type": "module" }', "export default { sources: ['static'], out: 'out' }\n"],
+  ])('loads a .js config written as %s, without a warning', async (_, pkg, config) => {
+    const dir = await temporaryDirectory()
+    await writeTree(dir, { 'package.json': pkg, 'convoy.config.js': config, 'static/a.txt': 'a' })
+    const run = await runConvoy(['collect', '--quiet'], { cwd: dir })
+    expect(run).toMatchObject({ code: 0, stderr: '' })
+    expect(JSON.parse(await readFile(join(dir, 'out/convoy-manifest.json'), 'utf8'))).toMatchObject({ files: { 'a.txt': {} } })
+  })
+
+  it.each([
+    ['swc', '@swc/core', 'js', 'JS'],
+    ['lightningcss', 'lightningcss', 'css', 'CSS'],
+  ])('fails with ERR_CONVOY_CONFIG (exit 2) before any work when minify engine %s is chosen and %s is not installed', async (engine, packageName, kind, label) => {
+    const dir = await temporaryDirectory()
+    await writeTree(dir, {
+      'convoy.config.json': JSON.stringify({ sources: ['static'], out: 'out', minify: { [kind]: engine } }),
+      'static/app.js': 'export const answer = 40 + 2\n',
+      'static/app.css': 'a { color: red }\n',
+    })
+    // The package is there on this machine: the hook makes it impossible to resolve, as on a machine without it.
+    const hidden = { NODE_OPTIONS: `--import=${HIDE_PACKAGES}`, CONVOY_HIDE_PACKAGES: packageName }
+    const run = await runConvoy(['collect'], { cwd: dir, env: hidden })
+    expect(run.stderr).toBe(`convoy: @convoy/minify: the '${engine}' ${label} engine needs ${packageName}: npm install -D ${packageName}\n`)
+    expect(run.code).toBe(2)
+    expect(run.stdout).toBe('')
+    // Nothing was written: not even the output directory.
+    await expect(readdir(join(dir, 'out'))).rejects.toThrow(/ENOENT/)
+    // The same tree and config collect fine where the engine is installed.
+    expect((await runConvoy(['collect', '--quiet'], { cwd: dir })).code).toBe(0)
   })
 
   it('exits 1 naming an unreadable file, and publishes nothing', async () => {
@@ -157,5 +211,31 @@ describe('convoy collect on bad input', () => {
     await rm(join(dir, 'static'), { recursive: true })
     expect((await runConvoy(['collect', '--source', 'static', '--out', 'out'], { cwd: dir })).code).toBe(2)
     expect(await readFile(join(dir, 'out', 'convoy-manifest.json'))).toEqual(before)
+  })
+})
+
+describe('the quick start, as a newcomer types it', () => {
+  it('npx convoy init, npx convoy collect, npx convoy ls', async () => {
+    const dir = await temporaryDirectory()
+    await writeTree(dir, {
+      'package.json': '{ "name": "my-app", "type": "module", "devDependencies": { "typescript": "^5.9.0" } }',
+      'static/css/site.css': 'body { background: url(../img/logo.svg) }\n',
+      'static/img/logo.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>\n',
+      'static/js/app.js': 'console.log("hello")\n',
+    })
+    // As `npm install -D @convoy/core` leaves it: the written convoy.config.ts imports defineConfig from it.
+    await mkdir(join(dir, 'node_modules/@convoy'), { recursive: true })
+    await symlink(fileURLToPath(new URL('..', import.meta.url)), join(dir, 'node_modules/@convoy/core'), 'dir')
+
+    const init = await runConvoy(['init'], { cwd: dir })
+    expect(init).toMatchObject({ code: 0, stderr: '' })
+    expect(init.stdout).toMatch(/^convoy init: wrote convoy\.config\.ts\n/)
+    const collect = await runConvoy(['collect'], { cwd: dir })
+    expect(collect).toMatchObject({ code: 0, stderr: '' })
+    expect(collect.stdout).toMatch(/^convoy collect → fs:.*\/public\n/)
+    const ls = await runConvoy(['ls'], { cwd: dir })
+    expect(ls).toMatchObject({ code: 0, stderr: '' })
+    expect(ls.stdout).toMatch(/^css\/site\.css +css\/site\.[0-9a-f]{12}\.cmin\.css /m)
+    expect(ls.stdout).toMatch(/^total +3 files /m)
   })
 })

@@ -1,6 +1,6 @@
 import { spawn, type SpawnOptions } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,9 +39,20 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
-/** A fresh temporary directory. */
-export function temporaryDirectory(prefix = 'convoy-test-'): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix))
+const created = new Set<string>()
+
+/** A fresh temporary directory, removed by {@link removeTemporaryDirectories} (call it in the file's `afterAll`). */
+export async function temporaryDirectory(prefix = 'convoy-test-'): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), prefix))
+  created.add(directory)
+  return directory
+}
+
+/** Removes every directory {@link temporaryDirectory} made in this test file: `afterAll(removeTemporaryDirectories)`. */
+export async function removeTemporaryDirectories(): Promise<void> {
+  const directories = [...created]
+  created.clear()
+  await Promise.all(directories.map((directory) => rm(directory, { recursive: true, force: true, maxRetries: 3 })))
 }
 
 /** Writes a tree of files (path → contents) under `root`. */

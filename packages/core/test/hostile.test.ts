@@ -2,8 +2,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { removeTemporaryDirectories, runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+
+afterAll(removeTemporaryDirectories)
 
 /** Every file name below `root`, relative. */
 async function names(root: string): Promise<string[]> {

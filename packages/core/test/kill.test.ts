@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { parseManifest, type Manifest } from '@convoy/manifest'
-import { runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+import { removeTemporaryDirectories, runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+
+afterAll(removeTemporaryDirectories)
 
 const KILL_POINTS = 24
 

@@ -3,10 +3,12 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { parseManifest, storagePathsOf, type Manifest } from '@convoy/manifest'
 import { createConvoy } from '../src/index.js'
-import { CLI, readTree, runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+import { CLI, readTree, removeTemporaryDirectories, runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+
+afterAll(removeTemporaryDirectories)
 
 async function manifestOf(dir: string): Promise<Manifest> {
   return parseManifest(await readFile(join(dir, 'out', 'convoy-manifest.json'), 'utf8'), 'test')
@@ -60,7 +62,7 @@ describe('convoy clean', () => {
   it('refuses bad numbers and a storage without manifest', async () => {
     const dir = await temporaryDirectory()
     const bad = await runConvoy(['clean', '--out', 'out', '--keep', 'two'], { cwd: dir })
-    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/--keep takes a whole number, got "two"/) as string })
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/--keep takes a whole number of manifest versions, at least 1; got "two"/) as string })
     const none = await runConvoy(['clean', '--out', 'out'], { cwd: dir })
     expect(none).toMatchObject({ code: 1, stderr: expect.stringMatching(/no convoy-manifest\.json in fs:.*: run convoy collect first/) as string })
   })

@@ -3,9 +3,11 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import vm from 'node:vm'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Manifest } from '@convoy/manifest'
-import { runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+import { removeTemporaryDirectories, runConvoy, temporaryDirectory, writeTree } from './helpers.js'
+
+afterAll(removeTemporaryDirectories)
 
 const require = createRequire(import.meta.url)
 const lodashSource = await readFile(require.resolve('lodash/lodash.js'), 'utf8')

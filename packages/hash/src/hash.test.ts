@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -32,12 +32,16 @@ describe('contentHash', () => {
 describe('hashFile', () => {
   it('streams a file and matches contentHash of its bytes', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'convoy-hash-'))
-    const bytes = Buffer.alloc(3 * 1024 * 1024 + 7, 'abc')
-    await writeFile(join(dir, 'big.bin'), bytes)
-    await writeFile(join(dir, 'empty'), '')
-    expect(await hashFile(join(dir, 'big.bin'))).toBe(contentHash(bytes))
-    expect(await hashFile(join(dir, 'empty'))).toBe(contentHash(''))
-    expect(await integrityOfFile(join(dir, 'big.bin'))).toBe(integrity(bytes))
+    try {
+      const bytes = Buffer.alloc(3 * 1024 * 1024 + 7, 'abc')
+      await writeFile(join(dir, 'big.bin'), bytes)
+      await writeFile(join(dir, 'empty'), '')
+      expect(await hashFile(join(dir, 'big.bin'))).toBe(contentHash(bytes))
+      expect(await hashFile(join(dir, 'empty'))).toBe(contentHash(''))
+      expect(await integrityOfFile(join(dir, 'big.bin'))).toBe(integrity(bytes))
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('rejects a missing file', async () => {

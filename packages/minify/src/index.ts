@@ -2,6 +2,7 @@ export { minifyJs } from './js.js'
 export { minifyCss, DEFAULT_CSS_TARGETS } from './css.js'
 export { isMinifiedName, minifiedSibling } from './names.js'
 export { engineVersions } from './versions.js'
+export { assertEnginesInstalled } from './engines/index.js'
 export type {
   JsEngineName,
   CssEngineName,

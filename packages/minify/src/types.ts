@@ -55,6 +55,8 @@ export interface MinifyCssResult {
 export interface Engine<Options, Result> {
   readonly name: string
   minify(code: string, options: Options): Promise<Result>
+  /** For engines that are optional peer dependencies: throws `ERR_CONVOY_CONFIG` with the install command when missing. */
+  assertInstalled?(): void
 }
 
 /** What a JS engine receives: options with the defaults applied. */

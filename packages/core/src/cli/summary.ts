@@ -12,6 +12,10 @@ export function formatSummary(report: CollectReport, storageName: string): strin
   const line = (cells: readonly string[]): string => `  ${cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`
   const rule = `  ${widths.map((width) => '─'.repeat(width)).join('  ')}`
   const verb = report.dryRun ? 'would write' : 'wrote'
+  const { added, changed, removed } = report.changes
+  const manifestLine = report.manifest.written
+    ? `  manifest ${report.manifest.path} ${report.dryRun ? 'would be written' : 'written'} (${report.manifest.id}): ${added.length} new, ${changed.length} changed, ${removed.length} removed`
+    : `  manifest ${report.manifest.path} unchanged (${report.manifest.id})`
   return [
     `convoy collect → ${storageName}${report.dryRun ? ' (dry run: nothing written)' : ''}`,
     line(header),
@@ -20,9 +24,20 @@ export function formatSummary(report: CollectReport, storageName: string): strin
     rule,
     line(rows[rows.length - 1]!),
     `  ${verb} ${report.written} object${report.written === 1 ? '' : 's'}, ${report.unchanged} unchanged, ${report.cacheHits} cache hit${report.cacheHits === 1 ? '' : 's'}, ${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}, ${report.seconds.toFixed(2)} s`,
-    report.manifest.written ? `  manifest ${report.manifest.path} (${report.manifest.id})` : `  manifest ${report.manifest.path} unchanged (${report.manifest.id})`,
+    manifestLine,
+    // A dry run is asked for to see what would change: say which files.
+    ...(report.dryRun ? changeLines(report.changes) : []),
     '',
   ].join('\n')
+}
+
+/** Changed logical paths listed in a dry run; more than this many are counted instead (`--json` lists all). */
+export const LISTED_CHANGES = 20
+
+function changeLines({ added, changed, removed }: CollectReport['changes']): string[] {
+  const all = [...added.map((path) => `    new      ${path}`), ...changed.map((path) => `    changed  ${path}`), ...removed.map((path) => `    removed  ${path}`)]
+  if (all.length <= LISTED_CHANGES) return all
+  return [...all.slice(0, LISTED_CHANGES), `    … and ${all.length - LISTED_CHANGES} more (--json lists them all)`]
 }
 
 /** `1.2 kB`, `3.4 MB`: sizes for people. */

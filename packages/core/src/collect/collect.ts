@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ConvoyError } from '@convoy/errors'
-import { createManifest, MANIFEST_FILE, supersede, type ManifestCarpool, type ManifestEntry } from '@convoy/manifest'
+import { createManifest, MANIFEST_FILE, supersede, type Manifest, type ManifestCarpool, type ManifestEntry } from '@convoy/manifest'
 import { contentTypeOf } from '@convoy/storage'
 import { findSourceFiles, isInside, realPathOfFutureDirectory, type SkipReason } from '../sources.js'
 import type { Storage } from '@convoy/storage'
@@ -25,14 +25,26 @@ export interface CollectReport {
   readonly kinds: Readonly<Record<string, ByteTotals & { readonly files: number }>>
   /** Outputs reused from the persistent cache instead of being computed again. */
   readonly cacheHits: number
-  /** Storage writes made (or, in a dry run, that would be made). */
+  /** Storage writes made (or, in a dry run, that would be made), the manifest included. */
   readonly written: number
   /** Outputs already in storage, not written again. */
   readonly unchanged: number
   readonly warnings: readonly Warning[]
+  /** The manifest; `written` is whether it was (in a dry run: would be) written, i.e. whether it changed. */
   readonly manifest: { readonly path: string; readonly id: string; readonly written: boolean }
+  /** How the manifest's files differ from the previous manifest's, by logical path (sorted). */
+  readonly changes: ManifestChanges
   readonly dryRun: boolean
   readonly seconds: number
+}
+
+export interface ManifestChanges {
+  /** Logical paths the previous manifest did not list (all of them on a first run). */
+  readonly added: readonly string[]
+  /** Logical paths whose served file, variants or source changed. */
+  readonly changed: readonly string[]
+  /** Logical paths the previous manifest listed and this one does not. */
+  readonly removed: readonly string[]
 }
 
 export interface ByteTotals {
@@ -69,6 +81,7 @@ export async function collect(options: CollectOptions): Promise<CollectReport> {
 
 async function collectResolved(options: ResolvedCollectOptions, started: number): Promise<CollectReport> {
   const { storage, dryRun } = options
+  for (const stage of options.stages) await stage.prepare?.()
   const output = await assertNoOverlap(options.sources, storage)
 
   // Every warning is bounded and escaped once, here, whoever raised it.
@@ -77,7 +90,8 @@ async function collectResolved(options: ResolvedCollectOptions, started: number)
     warnings.push(boundWarning(warning))
   }
   for (const message of options.deprecations) pushWarning({ step: 'config', kind: 'deprecated', message })
-  const found = await findSourceFiles({ sources: options.sources, ignore: options.ignore, followSymlinks: options.followSymlinks, exclude: output === undefined ? [] : [output] })
+  const sources = await distinctSources(options.sources, pushWarning)
+  const found = await findSourceFiles({ sources, ignore: options.ignore, followSymlinks: options.followSymlinks, exclude: output === undefined ? [] : [output] })
   // The manifest's own name is reserved at the storage root: a source file there would overwrite it.
   const files = found.files.filter((file) => file.logicalPath !== MANIFEST_FILE)
   for (const file of found.files.filter((candidate) => candidate.logicalPath === MANIFEST_FILE)) {
@@ -86,8 +100,16 @@ async function collectResolved(options: ResolvedCollectOptions, started: number)
   for (const entry of found.skipped) {
     pushWarning({ step: 'sources', kind: entry.reason, file: entry.path, message: `not collected: ${SKIP_REASONS[entry.reason]}: ${entry.detail}` })
   }
+  // One warning per logical path, however many sources hold it: which file is collected, which are not, and why.
+  const shadowed = new Map<string, { used: string; ignored: string[] }>()
   for (const shadow of found.shadowed) {
-    pushWarning({ step: 'sources', kind: 'shadowed', file: shadow.ignored, message: `${shadow.logicalPath} is shadowed: ${shadow.used} is used, ${shadow.ignored} is ignored` })
+    const known = shadowed.get(shadow.logicalPath)
+    if (known === undefined) shadowed.set(shadow.logicalPath, { used: shadow.used, ignored: [shadow.ignored] })
+    else known.ignored.push(shadow.ignored)
+  }
+  for (const [logicalPath, { used, ignored }] of shadowed) {
+    const others = ignored.length === 1 ? `${ignored[0]!} is ignored` : `${ignored.slice(0, -1).join(', ')} and ${ignored.at(-1)!} are ignored`
+    pushWarning({ step: 'sources', kind: 'shadowed', file: ignored[0]!, message: `${logicalPath} is in ${ignored.length + 1} sources and the first one listed wins: ${used} is collected, ${others}` })
   }
   // A dry run writes nothing, so it needs no lock and leaves leftovers alone.
   const guard = dryRun
@@ -191,10 +213,34 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     written: writes.written + (manifestChanged ? 1 : 0),
     unchanged: writes.unchanged,
     warnings,
-    manifest: { path: MANIFEST_FILE, id: manifest.id, written: manifestChanged && !dryRun },
+    manifest: { path: MANIFEST_FILE, id: manifest.id, written: manifestChanged },
+    changes: changesBetween(previous, entries),
     dryRun,
     seconds: (performance.now() - run.started) / 1000,
   }
+}
+
+function changesBetween(previous: Manifest | null, entries: Readonly<Record<string, ManifestEntry>>): ManifestChanges {
+  const before = previous?.files ?? {}
+  const added: string[] = []
+  const changed: string[] = []
+  for (const [path, entry] of Object.entries(entries)) {
+    const old = Object.hasOwn(before, path) ? before[path] : undefined
+    if (old === undefined) added.push(path)
+    else if (!sameEntry(old, entry)) changed.push(path)
+  }
+  const removed = Object.keys(before).filter((path) => !Object.hasOwn(entries, path))
+  return { added: added.sort(compareText), changed: changed.sort(compareText), removed: removed.sort(compareText) }
+}
+
+/** Whether two manifest entries name the same files (key order aside: one was read back from JSON). */
+function sameEntry(a: ManifestEntry, b: ManifestEntry): boolean {
+  const variants = (entry: ManifestEntry): string =>
+    Object.entries(entry.encodings ?? {})
+      .map(([encoding, variant]) => `${encoding}=${variant?.path ?? ''}`)
+      .sort()
+      .join(',')
+  return a.served === b.served && a.fingerprinted === b.fingerprinted && a.sourceHash === b.sourceHash && a.integrity === b.integrity && a.map === b.map && variants(a) === variants(b)
 }
 
 function byteTotals(assets: readonly Asset[], entries: Readonly<Record<string, ManifestEntry>>): { totals: ByteTotals; kinds: Record<string, ByteTotals & { files: number }> } {
@@ -232,6 +278,27 @@ async function listExisting(storage: Storage): Promise<Set<string>> {
     throw asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot list ${storage.name}`, storage.name)
   }
   return existing
+}
+
+/**
+ * The sources without repeats: a directory listed twice (by the same path, or through a link or another spelling) is
+ * walked once, in its first place, with one warning, instead of every file in it warning that it shadows itself.
+ */
+async function distinctSources(sources: readonly string[], warn: (warning: Warning) => void): Promise<string[]> {
+  const seen = new Map<string, string>()
+  const distinct: string[] = []
+  for (const source of sources) {
+    const real = await realpath(source).catch(() => source) // a missing source is reported by the walk
+    const first = seen.get(real)
+    if (first === undefined) {
+      seen.set(real, source)
+      distinct.push(source)
+      continue
+    }
+    const same = first === source ? `the source directory ${source} is listed twice` : `the source directories ${first} and ${source} are the same directory${real === first ? '' : ` (${real})`}`
+    warn({ step: 'sources', kind: 'duplicate-source', message: `${same}; it is collected once, in its first place` })
+  }
+  return distinct
 }
 
 /**

@@ -73,5 +73,10 @@ export interface Stage {
   readonly servedMarker?: string
   /** Everything besides the input that decides the stage's output (tool versions, options): part of cache keys and cycle hashes. */
   readonly signature?: string
+  /**
+   * Checks what the stage needs (an optional engine is installed…) once, before the run reads, locks or writes
+   * anything; a throw ends the run there, so a setup mistake never costs a whole run nor passes as warnings.
+   */
+  prepare?(): Promise<void> | void
   run(asset: Asset, context: StageContext): Promise<void> | void
 }

@@ -2,7 +2,7 @@ import type * as Lightning from 'lightningcss'
 import { engineError, syntaxError } from '../errors.js'
 import { keepLicenseComments } from '../license-comments.js'
 import type { CssEngine } from '../types.js'
-import { interop, lazyModule, type ModuleLoader } from './load.js'
+import { interop, lazyModule, type ModuleLoader, type ModuleResolver } from './load.js'
 
 interface LightningError {
   readonly message: string
@@ -21,8 +21,8 @@ function bloatingFeatures({ Features }: typeof Lightning): number {
 }
 
 /**
- * lightningcss. `lightningcss` is an optional peer dependency, imported on first use; `load` is injectable so tests
- * can simulate its absence. Strict parsing (error recovery would drop whole rules), no dependency analysis (so
+ * lightningcss. `lightningcss` is an optional peer dependency, imported on first use; `load` and `resolve` are
+ * injectable so tests can simulate its absence. Strict parsing (error recovery would drop whole rules), no dependency analysis (so
  * `url()` and `@import` stay as written), and browser targets so it never writes syntax that older browsers cannot
  * read (without targets it turns `min-width:` into range syntax and drops fallback declarations).
  *
@@ -32,10 +32,12 @@ function bloatingFeatures({ Features }: typeof Lightning): number {
  */
 export function createLightningCssEngine(
   load: ModuleLoader<typeof Lightning | { default: typeof Lightning }> = () => import('lightningcss'),
+  resolve?: ModuleResolver,
 ): CssEngine {
-  const lightning = lazyModule('lightningcss', 'lightningcss', 'CSS', async () => interop<typeof Lightning>(await load()))
+  const lightning = lazyModule('lightningcss', 'lightningcss', 'CSS', async () => interop<typeof Lightning>(await load()), resolve)
   return {
     name: 'lightningcss',
+    assertInstalled: lightning.assertInstalled,
     async minify(code, { filename, targets }) {
       const module = await lightning()
       let result: ReturnType<typeof module.transform>

@@ -2,20 +2,21 @@ import { stripVTControlCharacters } from 'node:util'
 import type * as Swc from '@swc/core'
 import { engineError, syntaxError, type ProblemLocation } from '../errors.js'
 import type { JsEngine, JsEngineOptions } from '../types.js'
-import { interop, lazyModule, type ModuleLoader } from './load.js'
+import { interop, lazyModule, type ModuleLoader, type ModuleResolver } from './load.js'
 
 /**
  * swc's minifier with terser-equivalent settings. `@swc/core` is an optional peer dependency, imported on first
- * use; `load` is injectable so tests can simulate its absence.
+ * use; `load` and `resolve` are injectable so tests can simulate its absence.
  *
  * @example
  * const engine = createSwcEngine()
  * await engine.minify('let a = 1', { filename: 'a.js', module: false, sourceMap: undefined })
  */
-export function createSwcEngine(load: ModuleLoader<typeof Swc | { default: typeof Swc }> = () => import('@swc/core')): JsEngine {
-  const swc = lazyModule('@swc/core', 'swc', 'JS', async () => interop<typeof Swc>(await load()))
+export function createSwcEngine(load: ModuleLoader<typeof Swc | { default: typeof Swc }> = () => import('@swc/core'), resolve?: ModuleResolver): JsEngine {
+  const swc = lazyModule('@swc/core', 'swc', 'JS', async () => interop<typeof Swc>(await load()), resolve)
   return {
     name: 'swc',
+    assertInstalled: swc.assertInstalled,
     async minify(code, options) {
       const { minify } = await swc()
       const run = (module: boolean): Promise<Swc.Output> =>

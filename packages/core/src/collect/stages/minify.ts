@@ -1,6 +1,6 @@
 import { basename } from 'node:path'
 import { isConvoyError } from '@convoy/errors'
-import { engineVersions, isMinifiedName, minifiedSibling, type CssEngineName, type JsEngineName } from '@convoy/minify'
+import { assertEnginesInstalled, engineVersions, isMinifiedName, minifiedSibling, type CssEngineName, type JsEngineName } from '@convoy/minify'
 import { addOutput, outputOf, type Asset } from '../asset.js'
 import type { Stage, StageContext } from '../stage.js'
 import type { TaskRunner } from '../../work/runner.js'
@@ -52,6 +52,8 @@ export function createMinifyStage(options: MinifyStageOptions): Stage {
       return sibling === undefined ? [] : [sibling]
     },
     servedMarker: 'cmin',
+    // `minify: { js: 'swc' }` without @swc/core is a config error (exit 2) before any work, not a warning per file.
+    prepare: () => assertEnginesInstalled({ js: options.js, css: options.css }),
     async run(asset, context) {
       const engine = engineOf(asset)!
       const original = asset.contents!
@@ -75,7 +77,8 @@ export function createMinifyStage(options: MinifyStageOptions): Stage {
           decode: (cached) => (cached.length === 0 ? undefined : cached),
         })
       } catch (error) {
-        if (!isConvoyError(error)) throw error
+        // An engine that cannot load (a broken install) fails the run; only the file's own problems are warnings.
+        if (!isConvoyError(error) || error.code === 'ERR_CONVOY_CONFIG') throw error
         context.warn({ kind: 'minify-error', message: `not minified, served as it is: ${error.message.replace(/^@convoy\/minify: /, '')}`, file: asset.sourceFile, ...(error.line === undefined ? {} : { line: error.line }), ...(error.column === undefined ? {} : { column: error.column }) })
         // In a reference cycle the served name was promised already: it must exist, holding the unminified bytes.
         const promised = context.promisedServedName(asset)
