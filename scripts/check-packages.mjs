@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { formatBytes, packPackage, publishablePackages } from './lib/pack.mjs'
-import { failure, onInterrupt, run } from './lib/run.mjs'
+import { failure, onInterrupt, run, withoutScriptSettings } from './lib/run.mjs'
 
 /** attw's profile for ESM-only packages, and the resolutions it leaves out (attw's own `profiles.js`). */
 export const ATTW_PROFILE = 'esm-only'
@@ -286,7 +286,7 @@ async function checkOne(root, pkg, temp, tools, publish) {
 async function publishDryRun(root) {
   const args = ['-r', 'publish', '--dry-run', '--no-git-checks']
   const timeoutMs = 300_000
-  const result = await run('pnpm', args, { cwd: root, timeoutMs })
+  const result = await run('pnpm', args, { cwd: root, timeoutMs, env: withoutScriptSettings(process.env) })
   const parsed = parsePublishOutput(result.stdout, result.stderr)
   const problems = []
   if (result.code !== 0 || result.timedOut) problems.push(failure(result, 'pnpm', args, { cwd: root, timeoutMs }))

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { newestVersion, nodeBinaryPackage, parseLines } from './lib/node-lines.mjs'
+import { withoutScriptSettings } from './lib/run.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cache = join(root, 'node_modules', '.cache', 'convoy-node-lines')
@@ -43,7 +44,9 @@ process.exit(results.every(({ status }) => status === 0) ? 0 : 1)
 
 /** The `bin` folder of the newest Node of `line`, unpacked once into the cache. */
 function installNode(line) {
-  const versions = JSON.parse(run('npm', ['view', `${nodeBinaryPackage}@${line}`, 'version', '--json'], { capture: true }))
+  // npm without the settings pnpm hands its scripts (it warns about them as unknown).
+  const npmEnv = withoutScriptSettings(process.env)
+  const versions = JSON.parse(run('npm', ['view', `${nodeBinaryPackage}@${line}`, 'version', '--json'], { capture: true, env: npmEnv }))
   const version = newestVersion(versions, line)
   const target = join(cache, version)
   const bin = join(target, 'bin')
@@ -51,7 +54,7 @@ function installNode(line) {
   mkdirSync(cache, { recursive: true })
   const work = mkdtempSync(join(tmpdir(), 'convoy-node-line-'))
   try {
-    run('npm', ['pack', `${nodeBinaryPackage}@${version}`, '--pack-destination', work, '--silent'], { capture: true })
+    run('npm', ['pack', `${nodeBinaryPackage}@${version}`, '--pack-destination', work, '--silent'], { capture: true, env: npmEnv })
     const tarball = readdirSync(work).find((name) => name.endsWith('.tgz'))
     if (tarball === undefined) throw new Error(`test-node-lines: npm pack ${nodeBinaryPackage}@${version} wrote no tarball`)
     run('tar', ['-xzf', join(work, tarball), '-C', work])

@@ -127,11 +127,24 @@ const KEPT_NPM_CONFIG = /^npm_config_(registry|cache|userconfig|globalconfig|pro
 export function outsideEnv(env, root, { separator = delimiter } = {}) {
   const base = resolve(root)
   const inside = (dir) => !isAbsolute(dir) || resolve(dir) === base || resolve(dir).startsWith(base + sep)
+  const clean = withoutScriptSettings(env)
+  for (const key of Object.keys(clean)) {
+    if (/^path$/i.test(key)) clean[key] = clean[key].split(separator).filter((dir) => dir !== '' && !inside(dir)).join(separator)
+  }
+  return clean
+}
+
+/**
+ * `env` without the settings pnpm passes to the scripts it runs (`npm_*`, `pnpm_*`, `INIT_CWD`), except the user's
+ * registry, proxy and TLS ones: a command started from `pnpm check` then behaves as when started by hand (npm warns
+ * about pnpm's own keys, such as `verify-deps-before-run`, as unknown settings).
+ */
+export function withoutScriptSettings(env) {
   const clean = {}
   for (const [key, value] of Object.entries(env)) {
     if (value === undefined || key === 'INIT_CWD') continue
     if (/^(npm|pnpm)_/i.test(key) && !KEPT_NPM_CONFIG.test(key)) continue
-    clean[key] = /^path$/i.test(key) ? value.split(separator).filter((dir) => dir !== '' && !inside(dir)).join(separator) : value
+    clean[key] = value
   }
   return clean
 }
