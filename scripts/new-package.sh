@@ -57,4 +57,15 @@ JSON
 # Every tarball carries the license (check-packages refuses one without).
 cp LICENSE "$dir/LICENSE"
 [ -f "$dir/CHANGELOG.md" ] || printf '# @convoy/%s\n' "$name" > "$dir/CHANGELOG.md"
+[ -f "$dir/vitest.config.ts" ] || cat > "$dir/vitest.config.ts" <<'TS'
+import { defineConfig } from 'vitest/config'
+import { noTempLeftovers } from '../../scripts/vitest-no-temp-leftovers.mjs'
+
+export default defineConfig({
+  test: {
+    // The run gets its own temporary directory, and fails listing any `convoy-*` entry a test left in it.
+    globalSetup: [noTempLeftovers],
+  },
+})
+TS
 [ -f "$dir/src/index.ts" ] || printf 'export {}\n' > "$dir/src/index.ts"
