@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isConvoyError } from '@convoy/errors'
 import { serveStatic, type ServeStaticMiddleware, type ServeStaticOptions } from './serve-static.js'
 import type { ServeStorage } from './sources.js'
-import { SECRETS, createMemoryStorage, request, sharedFixture } from './test-helpers.js'
+import { SECRETS, createMemoryStorage, request, sharedFixture, thrownBy } from './test-helpers.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const CSS_TYPE = 'text/css; charset=utf-8'
@@ -196,12 +196,7 @@ describe('bundles written into a directory after start', () => {
 
   it('rejects a dynamicLookupTtlMs that is not a whole number ≥ 0', () => {
     for (const dynamicLookupTtlMs of [-1, 1.5, Number.NaN]) {
-      let caught: unknown
-      try {
-        serveStatic({ root: fixture.root, dynamicLookupTtlMs })
-      } catch (error) {
-        caught = error
-      }
+      const caught = thrownBy(() => serveStatic({ root: fixture.root, dynamicLookupTtlMs }))
       expect(isConvoyError(caught) && caught.code).toBe('ERR_CONVOY_CONFIG')
     }
   })

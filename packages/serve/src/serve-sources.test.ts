@@ -8,7 +8,7 @@ import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isConvoyError } from '@convoy/errors'
 import { serveStatic, type ServeStaticMiddleware, type ServeStaticOptions } from './serve-static.js'
-import { HOSTILE, SECRETS, expectNothingLeaked, listen, request, sharedFixture, type Listening } from './test-helpers.js'
+import { HOSTILE, SECRETS, expectNothingLeaked, listen, request, sharedFixture, thrownBy, type Listening } from './test-helpers.js'
 
 // `serveStatic({ sources })`: development straight from the source directories, as `convoy collect` would read them.
 
@@ -274,12 +274,7 @@ describe('serveStatic({ sources }): options and errors', () => {
     [{ sources: ['static'], maxAge: 60 }, '`maxAge`'],
     [{ sources: ['static'], manifest: false, watch: true }, '`manifest`, `watch`'],
   ])('refuses %j', (options, message) => {
-    let caught: unknown
-    try {
-      serveStatic(options as ServeStaticOptions)
-    } catch (error) {
-      caught = error
-    }
+    const caught = thrownBy(() => serveStatic(options as ServeStaticOptions))
     expect(isConvoyError(caught) && caught.code).toBe('ERR_CONVOY_CONFIG')
     expect((caught as Error).message).toContain(message)
   })

@@ -4,7 +4,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { isConvoyError } from '@convoy/errors'
 import { serveStatic, type ServeStaticOptions } from './serve-static.js'
-import { request, sharedFixture } from './test-helpers.js'
+import { request, sharedFixture, thrownBy } from './test-helpers.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const SHORT = 'public, max-age=60'
@@ -404,12 +404,7 @@ describe('startup, errors and reload', () => {
       { root: 'a', prefix: 'static/' },
     ]
     for (const options of bad) {
-      let caught: unknown
-      try {
-        serveStatic(options as ServeStaticOptions)
-      } catch (error) {
-        caught = error
-      }
+      const caught = thrownBy(() => serveStatic(options as ServeStaticOptions))
       expect(isConvoyError(caught) && caught.code).toBe('ERR_CONVOY_CONFIG')
     }
   })

@@ -454,3 +454,13 @@ export function createMemoryStorage(initial: ReadonlyMap<string, Uint8Array> = n
 export function readRoot(fixture: Fixture, path: string): Promise<Buffer> {
   return readFile(join(fixture.root, ...path.split('/')))
 }
+
+/** What `run` throws (synchronously), or `undefined` when it returns. */
+export function thrownBy(run: () => unknown): unknown {
+  try {
+    run()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
