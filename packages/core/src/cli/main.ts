@@ -64,13 +64,16 @@ const COLLECT: CommandSpec = {
   notes: ['Flags override the config. Without a config, pass --source and --out (convoy init writes a config).', EXIT_CODES],
 }
 
+/** How `ls` and `clean` find the storage they read. */
+const STORAGE_LOOKUP_NOTE = 'The storage is found as by convoy collect: --out, else config "storage", else config "out".'
+
 const LS: CommandSpec = {
   name: 'ls',
   summary: 'List the manifest: logical path, served file, sizes, integrity.',
   usage: 'ls [PATTERN] [--config FILE] [--out DIR] [--json]',
   positional: { name: 'PATTERN', description: 'only paths matching this glob (css/**) or containing this text' },
   flags: { ...STORAGE_FLAGS, json: { type: 'boolean', description: 'print the entries as JSON' }, ...HELP_FLAG },
-  notes: ['The storage is found as by convoy collect: --out, else config "storage", else config "out".', EXIT_CODES],
+  notes: [STORAGE_LOOKUP_NOTE, EXIT_CODES],
 }
 
 const CLEAN: CommandSpec = {
@@ -86,7 +89,7 @@ const CLEAN: CommandSpec = {
     json: { type: 'boolean', description: 'machine-readable report' },
     ...HELP_FLAG,
   },
-  notes: ['The storage is found as by convoy collect: --out, else config "storage", else config "out".', EXIT_CODES],
+  notes: [STORAGE_LOOKUP_NOTE, EXIT_CODES],
 }
 
 const INIT: CommandSpec = {
