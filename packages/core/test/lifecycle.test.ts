@@ -113,6 +113,8 @@ describe('convoy collect --watch', () => {
       expect(Date.now() - edited).toBeLessThan(2_000)
       const after = await manifestOf(dir)
       expect(after.files['other.txt']!.served).toBe(before.files['other.txt']!.served)
+      // The run prints its summary after it has written the manifest: under load the line can come a moment later.
+      await until(() => /convoy: rebuilt in /.test(output), 5_000)
       expect(output).toMatch(/convoy: rebuilt in \d+\.\d+ s: \d+ objects written/)
 
       // A server using the runtime with watch: true links the new files after the next edit, without a restart.
