@@ -1,12 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { constants as zlibConstants } from 'node:zlib'
-import { ConvoyError } from '@convoy/errors'
-import { isOldMsie } from '@convoy/gzip'
+import {
+  checkAllowOnHttps,
+  isEligibleForCompression,
+  isHttpsRequest,
+  planCompression,
+  resolveCompressionOptions,
+  weakenEtag,
+  type CompressionPlan,
+  type HttpEncoding,
+} from '@convoy/http'
 import compression from 'compression'
 import onHeaders from 'on-headers'
 import vary from 'vary'
-import { HTTP_ENCODINGS, negotiateEncoding, type HttpEncoding } from './accept-encoding.js'
-import { isHttpsRequest } from './is-https-request.js'
 
 const PACKAGE = '@convoy/middleware-gzip-http'
 
@@ -66,7 +72,7 @@ export type GzipHttpOnlyMiddleware<
 /** What the middleware knows about one response while it is being decided. */
 interface ResponseState {
   readonly req: IncomingMessage
-  readonly https: boolean
+  readonly plan: CompressionPlan
   /** Passed every check of ours; `compression` then decides on size and `Accept-Encoding`. */
   eligible: boolean
   /** The application had already set `Content-Encoding` (so any value is not ours). */
@@ -75,8 +81,6 @@ interface ResponseState {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void
 
-const OPTION_KEYS = new Set(['threshold', 'encodings', 'gzipLevel', 'brotliQuality', 'allowOnHttps', 'conservativeMsieGzip'])
-const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i
 
 /**
  * Compresses dynamic responses with brotli or gzip, but only on plain HTTP.
@@ -116,22 +120,28 @@ const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i
 export function gzipHttpOnly<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
   options: GzipHttpOnlyOptions<Req, Res> = {},
 ): GzipHttpOnlyMiddleware<Req, Res> {
-  validateOptions(options)
-  const threshold = options.threshold ?? 1024
-  const encodings = options.encodings ?? HTTP_ENCODINGS
+  const policy = resolveCompressionOptions(options, PACKAGE, ['allowOnHttps'])
+  checkAllowOnHttps(options.allowOnHttps, PACKAGE)
   const allowOnHttps = options.allowOnHttps as ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined
-  const conservativeMsieGzip = options.conservativeMsieGzip ?? false
+  const { conservativeMsieGzip } = policy
 
   const states = new WeakMap<ServerResponse, ResponseState>()
 
-  // Called by `compression` just before the headers go out; everything it does not check is checked here.
-  const filter: compression.CompressionFilter = (req, res) => {
+  // Called by `compression` just before the headers go out: the shared rules of @convoy/http decide eligibility;
+  // `compression` then applies the threshold, skips encoded bodies and HEAD, and sets Vary, as `decideCompression` does.
+  const filter: compression.CompressionFilter = (_req, res) => {
     const state = states.get(res)
-    if (state === undefined || !hasTransformableBody(res)) return false
-    if (state.https && !allowedOnHttps(allowOnHttps, state.req, res)) return false
-    if (NO_TRANSFORM.test(headerText(res.getHeader('Cache-Control')))) return false
-    // compression.filter is its default check against the `compressible` database of media types.
-    if (mediaType(res) === 'text/event-stream' || !compression.filter(req, res)) return false
+    if (state === undefined) return false
+    const response = {
+      method: state.req.method ?? 'GET',
+      status: res.statusCode,
+      contentType: headerText(res.getHeader('Content-Type')),
+      contentEncoding: headerText(res.getHeader('Content-Encoding')),
+      contentRange: headerText(res.getHeader('Content-Range')),
+      cacheControl: headerText(res.getHeader('Cache-Control')),
+      contentLength: undefined,
+    }
+    if (!isEligibleForCompression(state.plan, response, () => allowOnHttps?.(state.req, res) === true)) return false
     state.eligible = true
     state.encodedBefore = res.hasHeader('Content-Encoding')
     return true
@@ -139,10 +149,10 @@ export function gzipHttpOnly<Req extends IncomingMessage = IncomingMessage, Res 
 
   const shared = {
     filter,
-    level: options.gzipLevel ?? 6,
-    brotli: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: options.brotliQuality ?? 4 } },
+    level: policy.gzipLevel,
+    brotli: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: policy.brotliQuality } },
   }
-  const compressAboveThreshold = compression({ ...shared, threshold }) as unknown as Handler
+  const compressAboveThreshold = compression({ ...shared, threshold: policy.threshold }) as unknown as Handler
   const compressAnySize = compression({ ...shared, threshold: 0 }) as unknown as Handler
 
   return function gzipHttpOnly(req, res, next) {
@@ -156,9 +166,8 @@ export function gzipHttpOnly<Req extends IncomingMessage = IncomingMessage, Res 
       return
     }
 
-    const choice = negotiateEncoding(req.headers['accept-encoding'], encodings)
-    const oldMsie = conservativeMsieGzip && isOldMsie(req.headers['user-agent'])
-    const state: ResponseState = { req, https, eligible: false, encodedBefore: false }
+    const plan = planCompression(policy, { https, acceptEncoding: req.headers['accept-encoding'], userAgent: req.headers['user-agent'] })
+    const state: ResponseState = { req, plan, eligible: false, encodedBefore: false }
     states.set(res, state)
 
     // Registered before `compression` registers its own, so (on-headers fires in reverse order) this runs
@@ -169,108 +178,24 @@ export function gzipHttpOnly<Req extends IncomingMessage = IncomingMessage, Res 
       if (state.encodedBefore || !this.hasHeader('Content-Encoding')) return
       // A compressed body is not byte-identical to the uncompressed one, so a strong validator would lie.
       const etag = this.getHeader('ETag')
-      if (typeof etag === 'string' && etag !== '' && !etag.startsWith('W/')) this.setHeader('ETag', `W/${etag}`)
+      if (typeof etag === 'string') this.setHeader('ETag', weakenEtag(etag) ?? etag)
     })
 
     // `compression` negotiates on its own (and would pick deflate); handing it a view of the request whose
     // Accept-Encoding names only our choice keeps the decision ours. Everything else reads through to `req`.
-    const acceptEncoding = oldMsie || choice.encoding === undefined ? 'identity' : choice.encoding
+    const acceptEncoding = plan.encoding ?? 'identity'
     const view = Object.create(req, {
       headers: { value: { ...req.headers, 'accept-encoding': acceptEncoding }, enumerable: true },
     }) as IncomingMessage
-    const compress = choice.identityRefused ? compressAnySize : compressAboveThreshold
+    const compress = plan.identityRefused ? compressAnySize : compressAboveThreshold
     compress(view, res, next)
   }
 }
 
 function noop(): void {}
 
-/** Statuses without a body, and partial content (whose byte ranges refer to the uncompressed body). */
-function hasTransformableBody(res: ServerResponse): boolean {
-  const status = res.statusCode
-  if (status < 200 || status === 204 || status === 205 || status === 206 || status === 304) return false
-  return !res.hasHeader('Content-Range')
-}
-
-function allowedOnHttps(
-  allow: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined,
-  req: IncomingMessage,
-  res: ServerResponse,
-): boolean {
-  if (allow === undefined) return false
-  try {
-    return allow(req, res) === true
-  } catch {
-    // Fail safe: a broken opt-in keeps the response uncompressed rather than breaking it.
-    return false
-  }
-}
-
-function headerText(value: number | string | readonly string[] | undefined): string {
-  if (value === undefined) return ''
+/** A header as the shared rules read it: a string, or `undefined` when absent. */
+function headerText(value: number | string | readonly string[] | undefined): string | undefined {
+  if (value === undefined) return undefined
   return typeof value === 'object' ? value.join(', ') : String(value)
-}
-
-function mediaType(res: ServerResponse): string {
-  return (headerText(res.getHeader('Content-Type')).split(';')[0] ?? '').trim().toLowerCase()
-}
-
-function validateOptions(options: unknown): void {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw configError(`options must be an object, got ${describe(options)}`)
-  }
-  const record = options as Record<string, unknown>
-  for (const key of Object.keys(record)) {
-    if (!OPTION_KEYS.has(key)) throw configError(`unknown option "${key}" (known: ${[...OPTION_KEYS].join(', ')})`)
-  }
-  const { threshold, encodings, gzipLevel, brotliQuality, allowOnHttps, conservativeMsieGzip } = record
-  if (threshold !== undefined && !(typeof threshold === 'number' && Number.isFinite(threshold) && threshold >= 0)) {
-    throw configError(`threshold must be a finite number of bytes >= 0, got ${describe(threshold)}`)
-  }
-  if (encodings !== undefined) {
-    if (!Array.isArray(encodings) || encodings.length === 0) {
-      throw configError(`encodings must be a non-empty array of "br" and/or "gzip", got ${describe(encodings)}`)
-    }
-    for (const encoding of encodings as unknown[]) {
-      if (!HTTP_ENCODINGS.includes(encoding as HttpEncoding)) {
-        throw configError(`encodings may only contain "br" and "gzip", got ${describe(encoding)}`)
-      }
-    }
-    if (new Set(encodings).size !== encodings.length) throw configError('encodings must not repeat a coding')
-  }
-  if (gzipLevel !== undefined && !isIntegerIn(gzipLevel, 1, 9)) {
-    throw configError(`gzipLevel must be an integer from 1 to 9, got ${describe(gzipLevel)}`)
-  }
-  if (brotliQuality !== undefined && !isIntegerIn(brotliQuality, 0, 11)) {
-    throw configError(`brotliQuality must be an integer from 0 to 11, got ${describe(brotliQuality)}`)
-  }
-  if (allowOnHttps !== undefined && typeof allowOnHttps !== 'function') {
-    throw configError(`allowOnHttps must be a function (req, res) => boolean, got ${describe(allowOnHttps)}`)
-  }
-  if (conservativeMsieGzip !== undefined && typeof conservativeMsieGzip !== 'boolean') {
-    throw configError(`conservativeMsieGzip must be a boolean, got ${describe(conservativeMsieGzip)}`)
-  }
-}
-
-function isIntegerIn(value: unknown, min: number, max: number): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
-}
-
-function describe(value: unknown): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value)
-    case 'object':
-      return value === null ? 'null' : Array.isArray(value) ? 'an array' : 'an object'
-    case 'function':
-      return 'a function'
-    case 'symbol':
-      return value.toString()
-    default:
-      return String(value)
-  }
-}
-
-function configError(message: string): ConvoyError {
-  return new ConvoyError('ERR_CONVOY_CONFIG', `${PACKAGE}: ${message}`)
 }

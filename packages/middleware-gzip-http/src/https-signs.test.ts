@@ -1,7 +1,7 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { gzipHttpOnly } from './gzip-http-only.js'
-import { isHttpsRequest } from './is-https-request.js'
+import { isHttpsRequest } from '@convoy/http'
 import { HTTPS_SIGN_CASES } from './test/https-signs.js'
 import { BIG_TEXT, request, startHttpServer, type TestServer } from './test/http.js'
 

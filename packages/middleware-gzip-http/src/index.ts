@@ -1,3 +1,3 @@
 export { gzipHttpOnly, type GzipHttpOnlyOptions, type GzipHttpOnlyMiddleware } from './gzip-http-only.js'
-export { isHttpsRequest, type HttpsDetectableRequest } from './is-https-request.js'
-export type { HttpEncoding } from './accept-encoding.js'
+// The HTTPS signs and codings are @convoy/http's, shared with every adapter; re-exported for existing imports.
+export { isHttpsRequest, type HttpsDetectableRequest, type HttpEncoding } from '@convoy/http'

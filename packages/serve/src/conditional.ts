@@ -103,22 +103,22 @@ export type PreconditionOutcome = 'send' | 'not-modified' | 'failed'
  * `Last-Modified` carries them). `'failed'` → 412, `'not-modified'` → 304.
  */
 export function evaluatePreconditions(
-  headers: { readonly [name: string]: string | string[] | undefined },
+  header: (name: string) => string | undefined,
   etag: string,
   mtimeMs: number | undefined,
 ): PreconditionOutcome {
   const seconds = mtimeMs === undefined ? undefined : Math.floor(mtimeMs / 1000) * 1000
-  const ifMatch = headers['if-match']
-  if (typeof ifMatch === 'string') {
+  const ifMatch = header('if-match')
+  if (ifMatch !== undefined) {
     if (!matchHits(ifMatch, etag)) return 'failed'
   } else {
-    const ifUnmodifiedSince = headers['if-unmodified-since']
-    const since = typeof ifUnmodifiedSince !== 'string' || seconds === undefined ? undefined : parseHttpDate(ifUnmodifiedSince)
+    const ifUnmodifiedSince = header('if-unmodified-since')
+    const since = ifUnmodifiedSince === undefined || seconds === undefined ? undefined : parseHttpDate(ifUnmodifiedSince)
     if (since !== undefined && seconds !== undefined && seconds > since) return 'failed'
   }
-  const ifNoneMatch = headers['if-none-match']
-  if (typeof ifNoneMatch === 'string') return noneMatchHits(ifNoneMatch, etag) ? 'not-modified' : 'send'
-  const ifModifiedSince = headers['if-modified-since']
-  const since = typeof ifModifiedSince !== 'string' || seconds === undefined ? undefined : parseHttpDate(ifModifiedSince)
+  const ifNoneMatch = header('if-none-match')
+  if (ifNoneMatch !== undefined) return noneMatchHits(ifNoneMatch, etag) ? 'not-modified' : 'send'
+  const ifModifiedSince = header('if-modified-since')
+  const since = ifModifiedSince === undefined || seconds === undefined ? undefined : parseHttpDate(ifModifiedSince)
   return since !== undefined && seconds !== undefined && seconds <= since ? 'not-modified' : 'send'
 }

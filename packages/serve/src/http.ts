@@ -1,76 +1,11 @@
-// The HTTP plumbing both ways of serving share: the collected output (`serve-static.ts`) and the source
-// directories in development (`serve-sources.ts`).
-import type { IncomingMessage, ServerResponse } from 'node:http'
-import { ConvoyError } from '@convoy/errors'
+// The node:http plumbing of `serveStatic`: writing the core's answers onto a `ServerResponse`.
+import type { ServerResponse } from 'node:http'
+import { mergeVary } from '@convoy/http'
 
 /** The `next` of a Connect/Express middleware. */
 export type Next = (error?: unknown) => void
 
-export const ALLOW = 'GET, HEAD'
-
-export function normalizePrefix(prefix: string): string {
-  if (!prefix.startsWith('/') || /[?#\\]/.test(prefix)) {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/serve: prefix must be a URL path starting with "/", got "${prefix}"`)
-  }
-  return prefix.endsWith('/') ? prefix : `${prefix}/`
-}
-
-/** The request is not under our prefix: not ours to answer, whatever `fallthrough` says. */
-export const NOT_OURS = Symbol('not ours')
-/** The path's percent-encoding is invalid. */
-export const MALFORMED = Symbol('malformed')
-
-/** Hands a request we do not serve on: to `next` with `fallthrough` (when there is one), else answers `status`. */
-export function pass(res: ServerResponse, next: Next | undefined, status: 400 | 404, fallthrough: boolean): void {
-  if (fallthrough && next !== undefined) next()
-  else answer(res, status, status === 400 ? 'Bad Request' : 'Not Found')
-}
-
-/**
- * The decoded path of a request below `prefix`, or `undefined` when the request has been handed on already: one
- * outside the prefix goes to `next` (404 without one), whatever `fallthrough` says; a malformed one is {@link pass}ed
- * with 400.
- */
-export function routedPath(req: IncomingMessage, res: ServerResponse, next: Next | undefined, prefix: string, fallthrough: boolean): string | undefined {
-  const path = requestPath(req.url, prefix)
-  if (path === NOT_OURS) {
-    if (next === undefined) answer(res, 404, 'Not Found')
-    else next()
-    return undefined
-  }
-  if (path === MALFORMED) {
-    pass(res, next, 400, fallthrough)
-    return undefined
-  }
-  return path
-}
-
-/**
- * The path a request names below `prefix`, without the query, decoded exactly once: `%252e` stays the literal
- * `%2e`, which no servable path can equal.
- */
-export function requestPath(url: string | undefined, prefix: string): string | typeof NOT_OURS | typeof MALFORMED {
-  const whole = url ?? '/'
-  const query = whole.indexOf('?')
-  const rawPath = query === -1 ? whole : whole.slice(0, query)
-  if (!rawPath.startsWith(prefix)) return NOT_OURS
-  const path = rawPath.slice(prefix.length)
-  if (!path.includes('%')) return path
-  try {
-    return decodeURIComponent(path)
-  } catch {
-    return MALFORMED
-  }
-}
-
-export function mergeVary(previous: number | string | string[] | undefined, value: string): string {
-  if (previous === undefined) return value
-  const list = Array.isArray(previous) ? previous.join(', ') : String(previous)
-  const names = list.split(',').map((name) => name.trim().toLowerCase())
-  return names.includes('*') || names.includes(value.toLowerCase()) ? list : `${list}, ${value}`
-}
-
-/** A short plain-text answer the middleware gives itself (404, 405, 416…). */
+/** A short plain-text answer the middleware gives itself (404, 400, 500…). */
 export function answer(res: ServerResponse, status: number, text: string, extra: readonly string[] = []): void {
   res.writeHead(status, ['Content-Type', 'text/plain; charset=utf-8', 'Content-Length', String(Buffer.byteLength(text)), ...extra])
   res.end(text)
@@ -81,20 +16,6 @@ export function fail(res: ServerResponse, next: Next | undefined, error: unknown
   if (next !== undefined) next(error)
   else if (!res.headersSent) answer(res, 500, 'Internal Server Error')
   else res.destroy()
-}
-
-/**
- * `run`, for a continuation of a request (after a promise): what it throws goes to {@link fail} instead of becoming
- * an unhandled rejection.
- */
-export function guarded<T>(res: ServerResponse, next: Next | undefined, run: (value: T) => void): (value: T) => void {
-  return (value) => {
-    try {
-      run(value)
-    } catch (error) {
-      fail(res, next, error)
-    }
-  }
 }
 
 /**

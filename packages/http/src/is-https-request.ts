@@ -1,12 +1,18 @@
+/** Web `Headers` (Fetch API, Hono, Deno, Bun): looked up by name, repeated headers joined with `, `. */
+export interface HeaderReader {
+  get(name: string): string | null
+}
+
 /**
- * The parts of a request {@link isHttpsRequest} looks at. Node's `IncomingMessage`, Express's `Request`
- * and Connect's request all fit.
+ * The parts of a request {@link isHttpsRequest} looks at. Node's `IncomingMessage`, Express's `Request`,
+ * Connect's, Fastify's `request.raw` and Koa's `ctx.req` fit as they are; for a Web `Request`, pass
+ * `{ headers: request.headers, socket: { encrypted: new URL(request.url).protocol === 'https:' } }`.
  */
 export interface HttpsDetectableRequest {
   /** The connection; a TLS socket has `encrypted: true`. */
   readonly socket?: object | null | undefined
-  /** Header names in lower case, as Node gives them. */
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>
+  /** Node's header object (names in lower case, as Node gives them) or Web `Headers`. */
+  readonly headers: Readonly<Record<string, string | string[] | undefined>> | HeaderReader
 }
 
 type Header = string | readonly string[] | undefined
@@ -80,10 +86,22 @@ export function isHttpsRequest(req: HttpsDetectableRequest): boolean {
   const socket = req.socket as { readonly encrypted?: unknown } | null | undefined
   if (socket?.encrypted) return true
 
-  const { headers } = req
+  return hasHttpsHeader(req.headers)
+}
+
+/**
+ * True when any request header is a sign of HTTPS (everything {@link isHttpsRequest} checks but the socket): for
+ * adapters that learn about TLS some other way.
+ */
+export function hasHttpsHeader(headers: HttpsDetectableRequest['headers']): boolean {
+  // Web Headers refuse the name of an HTTP/2 pseudo-header (`:scheme`), which they can never hold anyway.
+  const read: (name: string) => Header =
+    typeof headers.get === 'function'
+      ? (name) => (name.startsWith(':') ? undefined : ((headers as HeaderReader).get(name) ?? undefined))
+      : (name) => (headers as Record<string, Header>)[name]
   for (const [names, says] of HEADER_SIGNS) {
     for (const name of names) {
-      const header = headers[name]
+      const header = read(name)
       if (header !== undefined && says(header)) return true
     }
   }
