@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { PAGES, startDemo } from '../apps/demo/src/app.js'
 import { runCollect } from '../apps/demo/src/collect.js'
-import { launchChromium } from '../apps/demo/test/chromium.js'
+import { launchChromium } from '../apps/browser-smoke/dist/index.js'
 import { renderUntilBundled } from '../apps/demo/test/pages.js'
 
 /** Chrome DevTools' "Slow 4G": 150 ms of latency, ~1.6 Mbit/s down, 0.75 Mbit/s up. */

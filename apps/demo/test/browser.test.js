@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP_DIR, startDemo } from '../src/app.js'
 import { runCollect } from '../src/collect.js'
 import { createDemoS3Storage, startLocalS3 } from '../src/s3.js'
-import { launchChromium } from './chromium.js'
-import { FINGERPRINTED, carpoolTags, renderUntilBundled } from './pages.js'
+import { launchChromium, visit as visitPage } from '@convoy/browser-smoke'
+import { expectHealthyAssets } from '@convoy/browser-smoke/expect'
+import { carpoolTags, renderUntilBundled } from './pages.js'
 
 const SCREENSHOTS = join(APP_DIR, 'screenshots')
 const BRAND_RGB = 'rgb(91, 60, 196)'
@@ -39,71 +40,13 @@ afterAll(async () => {
 })
 
 /**
- * @typedef {{ url: string, path: string, type: string, status: number, headers: Record<string, string> }} Seen
- */
-
-/**
- * Opens `url` in a fresh browser context (cold cache) and records every request, failure and console error until
- * the page has loaded and `ready` holds.
+ * Opens `url` in a fresh browser context (cold cache), recording every request, failure and console error.
  *
  * @param {string} url
  * @param {{ ready: () => boolean, screenshot?: string }} options
  */
-async function visit(url, { ready, screenshot }) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
-  const page = await context.newPage()
-  /** @type {Promise<Seen>[]} */
-  const seen = []
-  /** @type {string[]} */
-  const failures = []
-  /** @type {string[]} */
-  const consoleErrors = []
-  page.on('requestfinished', (request) => {
-    const details = (async () => {
-      const response = await request.response()
-      return {
-        url: request.url(),
-        path: new URL(request.url()).pathname,
-        type: request.resourceType(),
-        status: response?.status() ?? 0,
-        headers: (await response?.allHeaders()) ?? {},
-      }
-    })()
-    // A request finishing after the page was checked may fail once the context closes: that is not a finding.
-    details.catch(() => undefined)
-    seen.push(details)
-  })
-  page.on('requestfailed', (request) => failures.push(`${request.url()}: ${request.failure()?.errorText ?? 'failed'}`))
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text())
-  })
-  page.on('pageerror', (error) => consoleErrors.push(error.message))
-  await page.goto(url, { waitUntil: 'load' })
-  await page.waitForFunction(ready, undefined, { timeout: 10_000 })
-  await page.evaluate(() => document.fonts.ready.then(() => undefined))
-  if (screenshot !== undefined) await page.screenshot({ path: join(SCREENSHOTS, `${screenshot}.png`), fullPage: true })
-  const requests = await Promise.all(seen)
-  for (const request of requests) if (request.status >= 400) failures.push(`${request.url}: HTTP ${request.status}`)
-  return { context, page, requests, failures, consoleErrors }
-}
-
-/** What every page checks: nothing failed, every asset fingerprinted and cached for a year, CSS and JS compressed. */
-function expectHealthyAssets(/** @type {Awaited<ReturnType<typeof visit>>} */ result) {
-  expect(result.failures).toEqual([])
-  expect(result.consoleErrors).toEqual([])
-  const assets = result.requests.filter((request) => request.type !== 'document')
-  expect(assets.filter((request) => request.type === 'stylesheet').length).toBeGreaterThan(0)
-  expect(assets.filter((request) => request.type === 'script').length).toBeGreaterThan(0)
-  for (const request of assets) {
-    expect(request.path, `${request.url} is not a fingerprinted /static/ URL`).toMatch(FINGERPRINTED)
-    expect(request.headers['cache-control'], request.url).toBe('public, max-age=31536000, immutable')
-    if (request.type === 'stylesheet' || request.type === 'script') {
-      expect(request.headers['content-encoding'], `${request.url} came back uncompressed`).toMatch(/^(br|gzip)$/)
-    }
-  }
-  const documentRequest = result.requests.find((request) => request.type === 'document')
-  // Plain HTTP: the page itself is compressed by gzipHttpOnly().
-  expect(documentRequest?.headers['content-encoding']).toMatch(/^(br|gzip)$/)
+function visit(url, { ready, screenshot }) {
+  return visitPage(browser, url, { ready, ...(screenshot === undefined ? {} : { screenshot: join(SCREENSHOTS, `${screenshot}.png`) }) })
 }
 
 /** Bootstrap's styles, the brand colour on the navigation bar, and Inter loaded from our own (rewritten) @font-face URLs. */

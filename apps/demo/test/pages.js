@@ -1,8 +1,5 @@
 // Helpers shared by the browser test and the page-load benchmark.
 
-/** A fingerprinted URL under /static/: `name.<12 hex>.ext` (served or fingerprinted file) or a carpool bundle. */
-export const FINGERPRINTED = /^\/static\/(?:CARPOOL\/(?:css|js)\/[0-9a-f]{12}\.cmin\.(?:css|js)|(?:[^?#]*\/)?[^/?#]+\.[0-9a-f]{12}(?:\.cmin)?\.[A-Za-z0-9]+)$/
-
 /** The tags between a carpool's start and end comments, one array per carpool of the page. */
 export function carpoolTags(/** @type {string} */ html) {
   return [...html.matchAll(/<!-- carpool (css|js): \d+ files -->([\s\S]*?)<!-- \/carpool -->/g)].map((match) => ({
