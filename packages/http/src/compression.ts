@@ -2,7 +2,8 @@
 // (Fastify, Koa, Hono) ask these functions, and only the streaming differs between them.
 import { ConvoyError } from '@convoy/errors'
 import { isOldMsie } from '@convoy/gzip'
-import compressible from 'compressible'
+import type Compressible from 'compressible'
+import { createRequire } from 'node:module'
 import { HTTP_ENCODINGS, negotiateEncoding, type HttpEncoding } from './accept-encoding.js'
 
 /** The options every BREACH-safe compression middleware of Convoy takes, whatever the framework. */
@@ -121,6 +122,12 @@ export interface CompressionResponse {
   /** `Content-Length`, or the length of a body known in full; `undefined` for a stream of unknown length. */
   readonly contentLength: number | undefined
 }
+
+// The `compressible` database (all of mime-db) is loaded on the first response looked at, not on import: servers
+// that only use the request-path helpers of this package never pay for it.
+const requireLazily = createRequire(import.meta.url)
+let compressibleType: typeof Compressible | undefined
+const compressible = (type: string): boolean | undefined => (compressibleType ??= requireLazily('compressible') as typeof Compressible)(type)
 
 const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i
 
