@@ -96,7 +96,7 @@ describe('over plain HTTP behind a TLS-terminating proxy', () => {
     await Promise.all([server.close(), optedIn.close()])
   })
 
-  // Each proxy header, sign or not, is a row of the shared table run in https-signs.test.ts.
+  // Each proxy header, sign or not, is a row of the shared HTTPS-sign table, run end to end in conformance.test.ts.
   it('never compresses when one header says HTTPS though the others say HTTP', async () => {
     const headers = {
       'Accept-Encoding': 'gzip, br',

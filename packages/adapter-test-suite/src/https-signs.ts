@@ -1,9 +1,9 @@
-// The HTTPS-sign table (DESIGN §12): one row per header a client or proxy might send, and whether it is a sign
-// of HTTPS. Plain data, no test runner: `isHttpsRequest` and `gzipHttpOnly` run it here (https-signs.test.ts), and
-// any adapter can run the same rows through its own server. Not exported from the package's runtime index.
+// The HTTPS-sign table (DESIGN §12): one row per header a client or proxy might send, and whether it is a sign of
+// HTTPS. Plain data: `isHttpsRequest` runs it in @convoy/http, and `runAdapterTestSuite` sends every row to each
+// adapter's compression over real HTTP (a sign → never compressed).
 //
-// Two signs cannot be a header row over HTTP/1.1 and are tested separately: a TLS socket (https.test.ts, a real
-// TLS server) and the HTTP/2 pseudo-header `:scheme` (is-https-request.test.ts).
+// Two signs cannot be a header row over HTTP/1.1 and are tested by each package on its own: a TLS socket (a real TLS
+// server) and the HTTP/2 pseudo-header `:scheme`.
 
 /** One request header and whether it alone must count as HTTPS. */
 export interface HttpsSignCase {
@@ -11,10 +11,14 @@ export interface HttpsSignCase {
   readonly header: string
   /** The value; an array is sent as repeated header lines, which Node joins into one `, `-separated value. */
   readonly value: string | readonly string[]
-  /** `true`: a sign of HTTPS, so `gzipHttpOnly` must not compress. `false`: plain HTTP, compressed as usual. */
+  /** `true`: a sign of HTTPS, so no adapter may compress. `false`: plain HTTP, compressed as usual. */
   readonly https: boolean
 }
 
+/**
+ * Every header sign of HTTPS Convoy knows (`X-Forwarded-Proto`, `Forwarded`, `X-Forwarded-Port: 443`, `CF-Visitor`,
+ * `X-ARR-SSL`…) in its tricky spellings, with look-alikes that are not signs.
+ */
 export const HTTPS_SIGN_CASES: readonly HttpsSignCase[] = [
   // Scheme headers: https (or wss) anywhere in a comma list, any case, any surrounding spaces.
   { header: 'X-Forwarded-Proto', value: 'https', https: true },

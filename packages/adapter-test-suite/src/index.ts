@@ -1,0 +1,28 @@
+export { runAdapterTestSuite, type AdapterTestSuiteOptions } from './run-adapter-test-suite.js'
+export {
+  startStaticTarget,
+  startCompressedTarget,
+  STATIC_PREFIX,
+  type AdapterUnderTest,
+  type AdapterCheck,
+  type StaticServerOptions,
+  type CompressedServerOptions,
+  type CompressedRoute,
+  type RunningServer,
+  type StaticTarget,
+  type CompressedTarget,
+} from './adapter.js'
+export {
+  STATIC_CHECKS,
+  PRECOMPRESSED_NEGOTIATION_CASES,
+  IMMUTABLE_CACHE_CONTROL,
+  FALLBACK_BODY,
+  hostileUnderPrefix,
+  type PrecompressedNegotiationCase,
+} from './static-checks.js'
+export { COMPRESSION_CHECKS, COMPRESSION_NEGOTIATION_CASES, type CompressionNegotiationCase } from './compression-checks.js'
+export { COMPRESSED_ROUTES, COMPRESSED_PAGE } from './routes.js'
+export { HOSTILE, RAW_HOSTILE_TARGETS, SECRETS, expectNothingLeaked } from './hostile-paths.js'
+export { HTTPS_SIGN_CASES, type HttpsSignCase } from './https-signs.js'
+export { createFixture, type Fixture, type FixtureManifest, type FixtureManifestEntry, type FixtureVariant } from './fixture.js'
+export { request, rawRequest, rawStatus, decodeBody, type Reply, type RequestOptions } from './client.js'
