@@ -1,7 +1,7 @@
 // `pnpm bench` (DESIGN.md §10): runs the benchmarks one after the other (never two at once: they would share the
 // CPUs), lets each print its own table, then prints a summary of every target with PASS/MISS.
 //
-//   pnpm bench [--only collect,serve,runtime,s3] [--quick] [--runs N]
+//   pnpm bench [--only collect,serve,frameworks,runtime,s3] [--quick] [--runs N]
 //
 // The root script builds first (`turbo run build`); this file builds nothing. `--quick` is a smoke check: one round
 // of each collect scenario (without the same-work baseline), short serve rounds, one S3 run. `--runs` sets the rounds
@@ -19,7 +19,7 @@ const { values: args } = parseArgs({
   options: { only: { type: 'string' }, quick: { type: 'boolean' }, runs: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 })
 if (args.help) {
-  console.log('usage: pnpm bench [--only collect,serve,runtime,s3] [--quick] [--runs N]')
+  console.log('usage: pnpm bench [--only collect,serve,frameworks,runtime,s3] [--quick] [--runs N]')
   process.exit(0)
 }
 const quick = args.quick === true
@@ -92,6 +92,36 @@ const BENCHES = {
         summary.push({ what: '@convoy/serve req/s vs sirv', value: `${fmt(ratio)}× (${Math.round(convoy.requestsPerSecond)} vs ${Math.round(sirv.requestsPerSecond)})`, target: '≥ 3×', met: ratio >= 3 })
       }
       if (convoy) summary.push({ what: '@convoy/serve p99 latency', value: `${convoy.p99} ms`, target: '≤ 5 ms', met: convoy.p99 <= 5 })
+      return { ...result, summary }
+    },
+  },
+  frameworks: {
+    script: join(here, 'frameworks-bench.mjs'),
+    async run() {
+      const settings = quick ? ['--duration', '2', '--warmup', '1', '--rounds', '1'] : []
+      const result = await run(this.script, [...settings, '--json'], { echo: false })
+      let report
+      try {
+        report = JSON.parse(result.stdout)
+      } catch {
+        process.stdout.write(result.stdout)
+        return { ...result, summary: [] }
+      }
+      const { settings: used } = report
+      console.log(`\nFramework adapters: ${used.connections} connections, ${used.warmup} s warm-up + ${used.duration} s, median of ${used.rounds} interleaved round(s), Node ${used.node}`)
+      console.table(
+        report.results.flatMap(({ framework, ours, theirs }) =>
+          [ours, theirs].filter(Boolean).map((row) => ({ framework, server: row.name, 'req/s': Math.round(row.requestsPerSecond), 'p99 ms': row.p99, encoding: `${row.encoding} (${row.length} B)` })),
+        ),
+      )
+      const summary = report.results
+        .filter(({ ours, theirs }) => ours && theirs)
+        .map(({ ours, theirs, ratio }) => ({
+          what: `${ours.name} req/s vs ${theirs.name}`,
+          value: `${fmt(ratio)}× (${Math.round(ours.requestsPerSecond)} vs ${Math.round(theirs.requestsPerSecond)}), p99 ${ours.p99} vs ${theirs.p99} ms`,
+          target: '≥ 1.5×, p99 ≤ theirs',
+          met: ratio >= 1.5 && ours.p99 <= theirs.p99,
+        }))
       return { ...result, summary }
     },
   },
