@@ -11,6 +11,7 @@
 // precompressed siblings). Each framework is imported from the adapter package that has it as a devDependency, so
 // both sides of a pair run the very same framework install. Target (DESIGN §11): ≥ 1.5× the framework's own static
 // server on req/s, at equal or better p99. Not a test: exits 1 only when a server answered wrongly.
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -33,8 +34,10 @@ function importFrom(name) {
     const [scope, base, ...rest] = specifier.split('/')
     const packageName = scope.startsWith('@') ? `${scope}/${base}` : scope
     const subpath = (scope.startsWith('@') ? rest : [base, ...rest]).filter(Boolean).join('/')
-    const packageDir = dirname(require.resolve(`${packageName}/package.json`))
-    const { exports, module, main } = require(`${packageName}/package.json`)
+    // Not `require.resolve('x/package.json')`: an exports map (hono's) may not expose it.
+    const packageDir = require.resolve.paths(packageName).map((dir) => join(dir, packageName)).find((dir) => existsSync(join(dir, 'package.json')))
+    if (packageDir === undefined) throw new Error(`frameworks-bench: ${packageName} is not installed for packages/${name}`)
+    const { exports, module, main } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'))
     const entry = resolveExport(exports, subpath === '' ? '.' : `./${subpath}`) ?? module ?? main ?? 'index.js'
     return import(pathToFileURL(join(packageDir, entry)).href)
   }
