@@ -72,7 +72,7 @@ async function convoyStaticPlugin(app: FastifyInstance, options: ConvoyStaticOpt
   const fallthrough = fallthroughOption ?? true
   const ownPrefix = normalizePrefix(prefixOption ?? DEFAULT_PREFIX, PACKAGE)
   // Fastify adds the route prefix of the plugin's context to the route; the core compares the whole raw URL.
-  const files = createStaticFiles({ ...fileOptions, prefix: `${app.prefix.replace(/\/+$/, '')}${ownPrefix}` })
+  const files = createStaticFiles({ ...fileOptions, prefix: `${app.prefix.replace(/\/+$/, '')}${ownPrefix}` }, { packageName: PACKAGE })
 
   app.addHook('onClose', (_instance, done) => {
     files.close()

@@ -59,7 +59,7 @@ export type ServeStaticMiddleware = MiddlewareHandler & {
  */
 export function serveStatic(options: ServeStaticOptions): ServeStaticMiddleware {
   const { fallthrough: fallthroughOption, headers: hook, ...fileOptions } = options
-  const files = createStaticFiles(fileOptions)
+  const files = createStaticFiles(fileOptions, { packageName: '@convoy/hono' })
   const fallthrough = fallthroughOption ?? true
 
   const deliver = (c: Context, next: Next, answer: StaticAnswer): Response | Promise<Response | void> => {

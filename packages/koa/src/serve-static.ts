@@ -89,7 +89,7 @@ export function serveStatic<StateT = DefaultState, ContextT = DefaultContext>(
   if (hook !== undefined && typeof hook !== 'function') {
     throw new ConvoyError('ERR_CONVOY_CONFIG', `${PACKAGE}: headers must be a function (path, ctx) => void, got ${typeof hook}`)
   }
-  const files = createStaticFiles(fileOptions)
+  const files = createStaticFiles(fileOptions, { packageName: PACKAGE })
   const fallthrough = fallthroughOption ?? true
   type Context = ParameterizedContext<StateT, ContextT>
 

@@ -10,6 +10,7 @@ export {
   type StaticFiles,
   type StaticFilesOptions,
   type StaticFilesSource,
+  type StaticFilesCaller,
   type StaticRequest,
   type StaticAnswer,
   type FileAnswer,

@@ -14,7 +14,13 @@ import { watchManifest, type ManifestWatch } from './manifest-watch.js'
 import { createSourceAnswers } from './serve-sources.js'
 import { createDirectorySource, createStorageSource, type FileSource, type ServeStorage } from './sources.js'
 
-const PACKAGE = '@convoy/serve'
+const DEFAULT_PACKAGE = '@convoy/serve'
+
+/** Who is asking, for the messages of the errors `createStaticFiles` throws. */
+export interface StaticFilesCaller {
+  /** Prefixes every error message, so a user of an adapter reads its name: `'@convoy/koa'`. Default `'@convoy/serve'`. */
+  readonly packageName?: string
+}
 
 /**
  * What to serve: exactly one of the directory `convoy collect` wrote, a `Storage` it wrote to, or (in development)
@@ -193,9 +199,9 @@ const DEFAULTS = {
 /** Options that only make sense for collected files: given with `sources`, they are refused rather than ignored. */
 const COLLECTED_ONLY = ['manifest', 'maxAge', 'immutableMaxAge', 'memoryCacheBytes', 'memoryCacheMaxFileBytes', 'dynamicLookupTtlMs', 'watch'] as const
 
-function checkWhole(name: string, value: number, unit: string): number {
+function checkWhole(packageName: string, name: string, value: number, unit: string): number {
   if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `${PACKAGE}: ${name} must be a whole number of ${unit} ≥ 0, got ${String(value)}`)
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `${packageName}: ${name} must be a whole number of ${unit} ≥ 0, got ${String(value)}`)
   }
   return value
 }
@@ -234,26 +240,27 @@ export const ALLOW = 'GET, HEAD'
  * const answer = await files.answer({ method: 'GET', url: '/static/css/base.css', header: (name) => headers[name] })
  * // answer.kind: 'file' | 'reply' | 'miss' | 'not-ours'
  */
-export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
+export function createStaticFiles(options: StaticFilesOptions, caller: StaticFilesCaller = {}): StaticFiles {
+  const packageName = caller.packageName ?? DEFAULT_PACKAGE
   const given = [options.root, options.storage, options.sources].filter((value) => value !== undefined).length
   if (given !== 1) {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `${PACKAGE}: pass exactly one of \`root\` (a directory), \`storage\` (a Storage) or \`sources\` (development)`)
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `${packageName}: pass exactly one of \`root\` (a directory), \`storage\` (a Storage) or \`sources\` (development)`)
   }
-  const prefix = normalizePrefix(options.prefix ?? DEFAULTS.prefix, PACKAGE)
-  if (options.sources !== undefined) return sourcesFiles(options, options.sources, prefix)
+  const prefix = normalizePrefix(options.prefix ?? DEFAULTS.prefix, packageName)
+  if (options.sources !== undefined) return sourcesFiles(options, options.sources, prefix, packageName)
 
   const source: FileSource = options.root === undefined ? createStorageSource(options.storage) : createDirectorySource(options.root)
   const warn = options.onWarning ?? ((message: string) => console.warn(message))
-  const watched = watchedManifest(options)
+  const watched = watchedManifest(options, packageName)
   const indexOptions = {
     manifest: options.manifest,
-    maxAge: checkWhole('maxAge', options.maxAge ?? DEFAULTS.maxAge, 'seconds'),
-    immutableMaxAge: checkWhole('immutableMaxAge', options.immutableMaxAge ?? DEFAULTS.immutableMaxAge, 'seconds'),
-    memoryCacheBytes: checkWhole('memoryCacheBytes', options.memoryCacheBytes ?? DEFAULTS.memoryCacheBytes, 'bytes'),
-    memoryCacheMaxFileBytes: checkWhole('memoryCacheMaxFileBytes', options.memoryCacheMaxFileBytes ?? DEFAULTS.memoryCacheMaxFileBytes, 'bytes'),
+    maxAge: checkWhole(packageName, 'maxAge', options.maxAge ?? DEFAULTS.maxAge, 'seconds'),
+    immutableMaxAge: checkWhole(packageName, 'immutableMaxAge', options.immutableMaxAge ?? DEFAULTS.immutableMaxAge, 'seconds'),
+    memoryCacheBytes: checkWhole(packageName, 'memoryCacheBytes', options.memoryCacheBytes ?? DEFAULTS.memoryCacheBytes, 'bytes'),
+    memoryCacheMaxFileBytes: checkWhole(packageName, 'memoryCacheMaxFileBytes', options.memoryCacheMaxFileBytes ?? DEFAULTS.memoryCacheMaxFileBytes, 'bytes'),
   }
   const acceptedCodings = createAcceptEncodingCache()
-  const bundles = createBundleLookup(source, indexOptions, checkWhole('dynamicLookupTtlMs', options.dynamicLookupTtlMs ?? DEFAULTS.dynamicLookupTtlMs, 'milliseconds'))
+  const bundles = createBundleLookup(source, indexOptions, checkWhole(packageName, 'dynamicLookupTtlMs', options.dynamicLookupTtlMs ?? DEFAULTS.dynamicLookupTtlMs, 'milliseconds'))
 
   let index: FileIndex | undefined
   let generation = 0
@@ -386,11 +393,11 @@ export function createStaticFiles(options: StaticFilesOptions): StaticFiles {
 }
 
 /** The manifest file to watch for `options`, or `undefined` when there is none to watch (or watching is off). */
-function watchedManifest(options: StaticFilesOptions): string | undefined {
+function watchedManifest(options: StaticFilesOptions, packageName: string): string | undefined {
   const cannot = options.root === undefined ? 'a `storage`' : typeof options.manifest === 'object' ? 'a manifest object' : undefined
   if (cannot !== undefined) {
     if (options.watch === true) {
-      throw new ConvoyError('ERR_CONVOY_CONFIG', `${PACKAGE}: watch: true needs \`root\` and a manifest on disk; ${cannot} cannot be watched (call reload() instead)`)
+      throw new ConvoyError('ERR_CONVOY_CONFIG', `${packageName}: watch: true needs \`root\` and a manifest on disk; ${cannot} cannot be watched (call reload() instead)`)
     }
     return undefined
   }
@@ -399,15 +406,15 @@ function watchedManifest(options: StaticFilesOptions): string | undefined {
 }
 
 /** `createStaticFiles({ sources })`: development, straight from the source directories. */
-function sourcesFiles(options: StaticFilesOptions, sources: readonly string[], prefix: string): StaticFiles {
+function sourcesFiles(options: StaticFilesOptions, sources: readonly string[], prefix: string, packageName: string): StaticFiles {
   if (!Array.isArray(sources) || sources.length === 0 || sources.some((source) => typeof source !== 'string' || source.trim() === '')) {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `${PACKAGE}: \`sources\` must be a non-empty list of directories, in the order \`convoy collect\` reads them`)
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `${packageName}: \`sources\` must be a non-empty list of directories, in the order \`convoy collect\` reads them`)
   }
   const misplaced = COLLECTED_ONLY.filter((name) => options[name] !== undefined)
   if (misplaced.length > 0) {
     throw new ConvoyError(
       'ERR_CONVOY_CONFIG',
-      `${PACKAGE}: ${misplaced.map((name) => `\`${name}\``).join(', ')} ${misplaced.length === 1 ? 'applies' : 'apply'} only to collected files (\`root\` or \`storage\`); ` +
+      `${packageName}: ${misplaced.map((name) => `\`${name}\``).join(', ')} ${misplaced.length === 1 ? 'applies' : 'apply'} only to collected files (\`root\` or \`storage\`); ` +
         'with `sources` every file is read from disk at each request and sent with `Cache-Control: no-cache`',
     )
   }
