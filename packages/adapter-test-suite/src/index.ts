@@ -26,3 +26,31 @@ export { HOSTILE, RAW_HOSTILE_TARGETS, SECRETS, expectNothingLeaked } from './ho
 export { HTTPS_SIGN_CASES, type HttpsSignCase } from './https-signs.js'
 export { createFixture, type Fixture, type FixtureManifest, type FixtureManifestEntry, type FixtureVariant } from './fixture.js'
 export { request, rawRequest, rawStatus, decodeBody, type Reply, type RequestOptions } from './client.js'
+export { runTemplateEngineSuite, type TemplateEngineSuiteOptions } from './template-engine-suite.js'
+export {
+  startTemplateTarget,
+  type TemplateEngineUnderTest,
+  type TemplateSyntax,
+  type TemplateRender,
+  type TemplateRenderer,
+  type TemplateConvoy,
+  type TemplateConvoyOptions,
+  type TemplateLookupOptions,
+  type TemplateCarpoolKind,
+  type TemplateScannerUnderTest,
+  type TemplateScannedBlock,
+  type TemplateServeOptions,
+  type TemplateRequestListener,
+  type TemplateContextLike,
+  type TemplateTagOptionsLike,
+  type TemplateCollectOptions,
+  type TemplateTarget,
+  type TemplateCheck,
+  type TemplatePart,
+  type TemplateEngineCases,
+  type TemplateScannerCase,
+  type TemplateMalformedCase,
+} from './template-engine.js'
+export { TEMPLATE_CHECKS, TEMPLATE_ACCEPT_ENCODING_CASES, engineCaseChecks, type TemplateAcceptEncodingCase } from './template-checks.js'
+export { createTemplateFixture, TEMPLATE_ASSETS, type TemplateFixture, type TemplateAsset } from './template-fixture.js'
+export { createFakeConvoy, type FakeConvoy, type FakeConvoyCall, type FakeConvoyOptions } from './fake-convoy.js'

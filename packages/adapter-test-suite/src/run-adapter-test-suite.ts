@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, it } from 'vitest'
+import { describe, it } from 'vitest'
 import { startCompressedTarget, startStaticTarget, type AdapterCheck, type AdapterUnderTest } from './adapter.js'
 import { COMPRESSION_CHECKS } from './compression-checks.js'
+import { registerChecks } from './register-checks.js'
 import { STATIC_CHECKS } from './static-checks.js'
 
 export interface AdapterTestSuiteOptions {
@@ -76,29 +77,6 @@ function registerPart<Target>(
     return
   }
   describe(title, () => {
-    let target: (Target & { close(): Promise<void> }) | undefined
-    beforeAll(async () => {
-      target = await start()
-    }, timeout)
-    afterAll(async () => {
-      const started = target
-      target = undefined
-      await started?.close()
-    }, timeout)
-    const current = (): Target => {
-      if (target === undefined) throw new Error(`${PACKAGE}: the ${title} server did not start (see the error of beforeAll)`)
-      return target
-    }
-    for (const [group, members] of groupsOf(checks)) {
-      describe(group, () => {
-        for (const check of members) it(check.title, () => check.run(current()), timeout)
-      })
-    }
+    registerChecks(start, checks, timeout, `${PACKAGE}: the ${title} server did not start (see the error of beforeAll)`)
   })
-}
-
-function groupsOf<Target>(checks: readonly AdapterCheck<Target>[]): Map<string, AdapterCheck<Target>[]> {
-  const groups = new Map<string, AdapterCheck<Target>[]>()
-  for (const check of checks) groups.set(check.group, [...(groups.get(check.group) ?? []), check])
-  return groups
 }

@@ -1,6 +1,7 @@
-// The light entry: names, storage layout, HTML tags, the request-time builder and the template-scanner contract. It
-// loads no postcss: the builder imports the joiner (`@convoy/carpool/build`) and the compressors on its first build,
-// so a web process pays for them only if it ever builds a bundle.
+// The light entry: names, storage layout, HTML tags, the request-time builder, the template-scanner contract and the
+// engine-independent half of the template tags. It loads no postcss: the builder imports the joiner
+// (`@convoy/carpool/build`) and the compressors on its first build, so a web process pays for them only if it ever
+// builds a bundle.
 export {
   carpoolName,
   carpoolFiles,
@@ -16,6 +17,21 @@ export {
   type CarpoolPath,
 } from './name.js'
 export { isTemplateScanner, type CarpoolBlock, type TemplateScanner } from './template-scanner.js'
+export {
+  acceptEncodingFromContext,
+  createTemplateTagRuntime,
+  carpoolMembers,
+  carpoolBlockMessages,
+  describeTemplateValue,
+  type ConvoyRenderer,
+  type ConvoyLookupOptions,
+  type ConvoyTemplateContext,
+  type TemplateTagOptions,
+  type TemplateTagSettings,
+  type TemplateTagRuntime,
+  type CarpoolBlockSpelling,
+  type CarpoolBlockMessages,
+} from './template-tags.js'
 export {
   createCarpoolHtml,
   escapeHtml,

@@ -1,10 +1,18 @@
 // Reading `{{#carpool "css"}} … {{/carpool}}`: the rules and messages the helper (at render time) and the scanner
 // (on Handlebars' AST, for `convoy collect`) share, so the two can never read a block apart.
-import type { CarpoolKind } from '@convoy/carpool'
+import { carpoolBlockMessages, carpoolMembers, isCarpoolKind, type CarpoolKind } from '@convoy/carpool'
 import type { HandlebarsBlock, HandlebarsContent, HandlebarsExpression, HandlebarsPosition } from './handlebars-api.js'
 
 export const CARPOOL_HELPER = 'carpool'
 export const CARPOOL_USAGE = '{{#carpool "css"}} one logical path per line {{/carpool}} (or "js")'
+export const CARPOOL_MESSAGES = carpoolBlockMessages({
+  tag: '{{#carpool}}',
+  open: (kind) => `{{#carpool "${kind}"}}`,
+  close: `{{/${CARPOOL_HELPER}}}`,
+  kinds: '"css" or "js"',
+  comments: 'comments',
+  usage: CARPOOL_USAGE,
+})
 
 /** A carpool block as read: its kind, and its logical paths (at least one), in order. */
 export interface CarpoolBlockRead {
@@ -25,25 +33,21 @@ export class TemplateUsageError extends Error {
 
 /** The kind of a block, from its one argument's value; `described` says what the argument was, for the message. */
 export function checkKind(value: unknown, described: string, at: HandlebarsPosition | undefined): CarpoolKind {
-  if (value === 'css' || value === 'js') return value
-  throw new TemplateUsageError(`{{#carpool}} kind must be "css" or "js", not ${described}`, at)
+  if (isCarpoolKind(value)) return value
+  throw new TemplateUsageError(CARPOOL_MESSAGES.kindMustBe(described), at)
 }
 
 /** The block's logical paths: one per line of its text, blank lines and surrounding whitespace ignored. */
 export function pathsOf(text: string, kind: CarpoolKind, at: HandlebarsPosition | undefined): string[] {
-  const paths = text.split(/\r\n|\r|\n/).map((line) => line.trim()).filter((line) => line !== '')
-  if (paths.length === 0) {
-    throw new TemplateUsageError(`{{#carpool "${kind}"}} opened on line ${at?.line ?? 1} lists no paths: put one logical path per line before {{/carpool}}`, at)
-  }
+  const paths = carpoolMembers(text)
+  if (paths.length === 0) throw new TemplateUsageError(CARPOOL_MESSAGES.noPaths(kind, at?.line ?? 1), at)
   return paths
 }
 
 /** Fails unless a block takes exactly one argument, no hash, no block parameters and no `{{else}}`. */
 export function checkShape(args: number, hashKeys: number, blockParams: number, hasElse: boolean, at: HandlebarsPosition | undefined): void {
-  if (args === 0) throw new TemplateUsageError(`{{#carpool}} needs a kind, "css" or "js": ${CARPOOL_USAGE}`, at)
-  if (args > 1 || hashKeys > 0 || blockParams > 0) {
-    throw new TemplateUsageError(`{{#carpool}} takes only a kind, "css" or "js": ${CARPOOL_USAGE}`, at)
-  }
+  if (args === 0) throw new TemplateUsageError(CARPOOL_MESSAGES.needsKind, at)
+  if (args > 1 || hashKeys > 0 || blockParams > 0) throw new TemplateUsageError(CARPOOL_MESSAGES.onlyKind, at)
   if (hasElse) throw new TemplateUsageError(`{{#carpool}} has no {{else}}: ${CARPOOL_USAGE}`, at)
 }
 

@@ -1,45 +1,19 @@
 import { runInNewContext } from 'node:vm'
+import { createFakeConvoy as createFake, type FakeConvoy } from '@convoy/adapter-test-suite'
+import type { ConvoyRenderer } from '@convoy/carpool'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import Handlebars from 'handlebars'
 import { describe, expect, it } from 'vitest'
-import { acceptEncodingFromContext } from './accept-encoding.js'
-import { createConvoyHelpers, registerConvoyHelpers, type CarpoolKind, type ConvoyLookupOptions, type ConvoyRenderer } from './helpers.js'
+import { createConvoyHelpers, registerConvoyHelpers } from './helpers.js'
 
-interface RecordedCall {
-  readonly method: 'url' | 'carpool'
-  readonly args: readonly unknown[]
-}
+// Handlebars' own side of the helpers: its expressions, subexpressions and block parameters, whitespace control and
+// standalone lines, partials, precompiled templates, helper errors and positions. What every engine shares (URLs,
+// carpools, Accept-Encoding, the scanner against the real runtime) is the template table of
+// @convoy/adapter-test-suite, run by conformance.test.ts.
 
-/**
- * TEST-ONLY stand-in for the object `createConvoy()` returns: resolves logical paths from a
- * mutable map (so a test can "reload"), records every call, and renders carpools as member tags.
- */
-function createFakeConvoy(files: Record<string, string> = { 'css/base.css': 'css/base.111.cmin.css' }) {
-  const calls: RecordedCall[] = []
-  const resolve = (path: string, options?: ConvoyLookupOptions): string => {
-    const served = files[path]
-    if (served === undefined) {
-      throw new ConvoyError('ERR_CONVOY_MISSING_ASSET', `@convoy/core: "${path}" is not in the manifest (fake)`)
-    }
-    return `/static/${served}${options?.acceptEncoding?.includes('gzip') === true ? '.gz' : ''}`
-  }
-  const convoy = {
-    files,
-    calls,
-    url(path: string, options?: ConvoyLookupOptions): string {
-      calls.push({ method: 'url', args: options === undefined ? [path] : [path, options] })
-      return resolve(path, options)
-    },
-    carpool(kind: CarpoolKind, paths: readonly string[], options?: ConvoyLookupOptions): string {
-      calls.push({ method: 'carpool', args: options === undefined ? [kind, [...paths]] : [kind, [...paths], options] })
-      const tags = paths.map((path) =>
-        kind === 'css' ? `<link rel="stylesheet" href="${resolve(path, options)}">` : `<script src="${resolve(path, options)}"></script>`,
-      )
-      return `<!-- carpool ${kind} -->${tags.join('')}<!-- /carpool -->`
-    },
-  } satisfies ConvoyRenderer & Record<string, unknown>
-  return convoy
-}
+/** TEST-ONLY stand-in for the runtime, throwing the runtime's ConvoyError for an unknown path. */
+const createFakeConvoy = (files?: Record<string, string>): FakeConvoy =>
+  createFake(files, { missingAsset: (path) => new ConvoyError('ERR_CONVOY_MISSING_ASSET', `@convoy/core: "${path}" is not in the manifest (fake)`) })
 
 function render(src: string, context: object = {}, convoy: ConvoyRenderer = createFakeConvoy(), options: CompileOptions = {}): string {
   return registerConvoyHelpers(Handlebars.create(), convoy).compile(src, options)(context)
@@ -58,8 +32,7 @@ function renderError(src: string, context: object = {}, convoy: ConvoyRenderer =
 }
 
 describe('{{convoy}}', () => {
-  it('renders the served URL of a string literal, in double or single quotes', () => {
-    expect(render('<link href="{{convoy "css/base.css"}}">')).toBe('<link href="/static/css/base.111.cmin.css">')
+  it('takes the path in single quotes too', () => {
     expect(render("<link href=\"{{convoy 'css/base.css'}}\">")).toBe('<link href="/static/css/base.111.cmin.css">')
   })
 
@@ -74,17 +47,8 @@ describe('{{convoy}}', () => {
     expect(hb.compile('{{convoy (join "css/" name ".css")}}')({ name: 'base' })).toBe('/static/css/base.111.cmin.css')
   })
 
-  it('looks the path up at every render, so a reloaded manifest takes effect without compiling again', () => {
-    const convoy = createFakeConvoy()
-    const template = registerConvoyHelpers(Handlebars.create(), convoy).compile('{{convoy "css/base.css"}}')
-    expect(template({})).toBe('/static/css/base.111.cmin.css')
-    convoy.files['css/base.css'] = 'css/base.999.cmin.css'
-    expect(template({})).toBe('/static/css/base.999.cmin.css')
-  })
-
-  it('is escaped by {{ }}, as an attribute needs, and left alone by {{{ }}} and noEscape', () => {
+  it('is left alone by {{{ }}} and noEscape (and escaped by {{ }}, like any value)', () => {
     const convoy = createFakeConvoy({ 'a.css': 'a.css?v=1&x="2"' })
-    expect(render('<link href="{{convoy "a.css"}}">', {}, convoy)).toBe('<link href="/static/a.css?v&#x3D;1&amp;x&#x3D;&quot;2&quot;">')
     expect(render('{{{convoy "a.css"}}}', {}, convoy)).toBe('/static/a.css?v=1&x="2"')
     expect(render('{{convoy "a.css"}}', {}, convoy, { noEscape: true })).toBe('/static/a.css?v=1&x="2"')
   })
@@ -109,26 +73,6 @@ describe('{{convoy}}', () => {
 type TemplateSpecification = Parameters<typeof Handlebars.template>[0]
 
 describe('{{#carpool}}', () => {
-  it('passes one logical path per line, ignoring blank lines, indentation and comments', () => {
-    const convoy = createFakeConvoy({ 'css/a.css': 'css/a.1.css', 'css/b.css': 'css/b.2.css' })
-    const html = render('<head>\n{{#carpool "css"}}\n\n   css/a.css   \n\t{{! the theme }}\n{{!-- css/old.css --}}\n  css/b.css\n\n{{/carpool}}\n</head>', {}, convoy)
-    expect(convoy.calls).toEqual([{ method: 'carpool', args: ['css', ['css/a.css', 'css/b.css']] }])
-    // A SafeString: inserted as-is, the runtime escapes every value it interpolates. (The block's tags stand alone on
-    // their lines, so Handlebars drops those lines.)
-    expect(html).toBe(
-      '<head>\n<!-- carpool css --><link rel="stylesheet" href="/static/css/a.1.css"><link rel="stylesheet" href="/static/css/b.2.css"><!-- /carpool --></head>',
-    )
-  })
-
-  it("builds a js carpool, with the kind in single quotes, on a single line and with CRLF line ends", () => {
-    const convoy = createFakeConvoy({ 'js/a.js': 'js/a.1.js', 'js/b.js': 'js/b.2.js' })
-    expect(render('{{#carpool "js"}}js/a.js\r\njs/b.js{{/carpool}}', {}, convoy)).toBe(
-      '<!-- carpool js --><script src="/static/js/a.1.js"></script><script src="/static/js/b.2.js"></script><!-- /carpool -->',
-    )
-    expect(render("{{#carpool 'js'}}\n js/a.js\n{{/carpool}}", {}, convoy)).toContain('<script src="/static/js/a.1.js"></script>')
-    expect(convoy.calls.map((call) => call.args)).toEqual([['js', ['js/a.js', 'js/b.js']], ['js', ['js/a.js']]])
-  })
-
   it('calls the runtime at every render and can sit inside blocks, loops and partials', () => {
     const convoy = createFakeConvoy({ 'a.css': 'a.1.css' })
     const hb = registerConvoyHelpers(Handlebars.create(), convoy)
@@ -138,74 +82,31 @@ describe('{{#carpool}}', () => {
     expect(convoy.calls).toHaveLength(3)
   })
 
-  it('honours whitespace control and standalone lines around the block', () => {
-    const convoy = createFakeConvoy({ 'a.js': 'a.1.js' })
-    expect(render('<b>\n  {{~#carpool "js"~}}\n  a.js\n  {{~/carpool~}}\n</b>', {}, convoy)).toBe('<b><!-- carpool js --><script src="/static/a.1.js"></script><!-- /carpool --></b>')
-    expect(render('<b>\n  {{#carpool "js"}}\n  a.js\n  {{/carpool}}\n</b>', {}, convoy)).toBe('<b>\n<!-- carpool js --><script src="/static/a.1.js"></script><!-- /carpool --></b>')
-  })
-
   it('renders the text of a body that is not static, so a path may come from the render (collect cannot know it)', () => {
     const convoy = createFakeConvoy({ 'css/dark.css': 'css/dark.1.css' })
     expect(render('{{#carpool "css"}}\ncss/{{theme}}.css\n{{/carpool}}', { theme: 'dark' }, convoy)).toContain('href="/static/css/dark.1.css"')
   })
 
-  it('shows a carpool block inside a raw block or behind a backslash as text', () => {
-    const hb = registerConvoyHelpers(Handlebars.create(), createFakeConvoy())
-    hb.registerHelper('raw', (options: { fn: () => string }) => options.fn())
-    expect(hb.compile('{{{{raw}}}}{{#carpool "css"}}x.css{{/carpool}}{{{{/raw}}}}|\\{{#carpool "css"}}')({})).toBe('{{#carpool "css"}}x.css{{/carpool}}|{{#carpool "css"}}')
-  })
 })
 
 describe('Accept-Encoding', () => {
   const page = '{{convoy "css/base.css"}} {{#carpool "css"}}css/base.css{{/carpool}}'
 
-  it('is read from req.headers and passed to url() and carpool(), also inside blocks that change the context', () => {
-    const convoy = createFakeConvoy()
-    const html = render(`{{#each items}}${page}{{/each}}`, { items: [{ req: 'not this one' }], req: { headers: { 'accept-encoding': 'gzip, br' } } }, convoy)
-    expect(convoy.calls).toEqual([
-      { method: 'url', args: ['css/base.css', { acceptEncoding: 'gzip, br' }] },
-      { method: 'carpool', args: ['css', ['css/base.css'], { acceptEncoding: 'gzip, br' }] },
-    ])
-    expect(html).toContain('/static/css/base.111.cmin.css.gz ')
-  })
-
-  it('is read from a `request` variable, a Fetch API Request, an explicit acceptEncoding variable or @data', () => {
-    const check = (context: object, expected: string, data?: object) => {
-      const convoy = createFakeConvoy()
-      registerConvoyHelpers(Handlebars.create(), convoy).compile('{{convoy "css/base.css"}}')(context, data === undefined ? {} : { data })
-      expect(convoy.calls[0]?.args[1]).toEqual({ acceptEncoding: expected })
-    }
-    check({ request: { headers: { 'accept-encoding': 'gzip;q=0' } } }, 'gzip;q=0')
-    check({ request: new Request('http://127.0.0.1/', { headers: { 'Accept-Encoding': 'br' } }) }, 'br')
-    check({ req: { headers: { 'accept-encoding': ['gzip', 'br'] } } }, 'gzip, br')
-    check({ acceptEncoding: 'identity', req: { headers: { 'accept-encoding': 'gzip' } } }, 'identity')
-    check({}, 'gzip', { acceptEncoding: 'gzip' })
-  })
-
-  it('is read from the root context in a partial called with a context of its own', () => {
+  it('is read from the root context, also inside blocks that change the context and in a partial with its own', () => {
     const convoy = createFakeConvoy()
     const hb = registerConvoyHelpers(Handlebars.create(), convoy)
     hb.registerPartial('head', '{{convoy path}}')
-    expect(hb.compile('{{> head page}}')({ page: { path: 'css/base.css' }, req: { headers: { 'accept-encoding': 'gzip' } } })).toBe('/static/css/base.111.cmin.css.gz')
+    const html = hb.compile(`{{#each items}}${page}{{/each}}|{{> head page}}`)({ items: [{ req: 'not this one' }], page: { path: 'css/base.css' }, req: { headers: { 'accept-encoding': 'gzip' } } })
+    expect(convoy.calls.map((call) => call.args.at(-1))).toEqual([{ acceptEncoding: 'gzip' }, { acceptEncoding: 'gzip' }, { acceptEncoding: 'gzip' }])
+    expect(html).toContain('|/static/css/base.111.cmin.css.gz')
   })
 
-  it('is left out when the context has no request, and inherited properties are not read', () => {
+  it('is read from @data too, and not from inherited properties', () => {
     const convoy = createFakeConvoy()
-    render(page, Object.assign(Object.create({ acceptEncoding: 'gzip' }) as object, { req: { headers: {} }, request: 'not a request' }), convoy)
-    expect(convoy.calls).toEqual([
-      { method: 'url', args: ['css/base.css'] },
-      { method: 'carpool', args: ['css', ['css/base.css']] },
-    ])
-  })
-
-  it('can come from a getAcceptEncoding option, which can fall back to the default rules', () => {
-    const convoy = createFakeConvoy()
-    const hb = registerConvoyHelpers(Handlebars.create(), convoy, {
-      getAcceptEncoding: (context) => (context.lookup('encodings') as string | undefined) ?? acceptEncodingFromContext(context),
-    })
-    hb.compile('{{convoy "css/base.css"}}')({ encodings: 'br' })
-    hb.compile('{{convoy "css/base.css"}}')({ req: { headers: { 'accept-encoding': 'gzip' } } })
-    expect(convoy.calls.map((call) => call.args[1])).toEqual([{ acceptEncoding: 'br' }, { acceptEncoding: 'gzip' }])
+    const hb = registerConvoyHelpers(Handlebars.create(), convoy)
+    hb.compile('{{convoy "css/base.css"}}')({}, { data: { acceptEncoding: 'br' } })
+    hb.compile(page)(Object.create({ acceptEncoding: 'gzip' }) as object)
+    expect(convoy.calls.map((call) => call.args)).toEqual([['css/base.css', { acceptEncoding: 'br' }], ['css/base.css'], ['css', ['css/base.css']]])
   })
 })
 
@@ -295,20 +196,11 @@ describe('createConvoyHelpers / registerConvoyHelpers', () => {
     )
   })
 
-  it('throws ERR_CONVOY_CONFIG for something that is not a Convoy runtime or a Handlebars environment', () => {
-    const expectConfigError = (fn: () => unknown, text: string) => {
-      try {
-        fn()
-      } catch (error) {
-        expect(isConvoyError(error) && error.code).toBe('ERR_CONVOY_CONFIG')
-        expect((error as Error).message).toContain(text)
-        return
-      }
-      throw new Error('expected ERR_CONVOY_CONFIG')
+  it('throws ERR_CONVOY_CONFIG for something that is not a Handlebars environment, or not a Convoy runtime', () => {
+    expect(() => registerConvoyHelpers({} as typeof Handlebars, createFakeConvoy())).toThrow(/^@convoy\/handlebars: registerConvoyHelpers\(\) needs a Handlebars environment, got an object$/)
+    expect(() => registerConvoyHelpers(Handlebars.create(), undefined as unknown as ConvoyRenderer)).toThrow(/^@convoy\/handlebars: expected the object returned by createConvoy\(\)/)
+    for (const fn of [() => registerConvoyHelpers({} as typeof Handlebars, createFakeConvoy()), () => createConvoyHelpers({} as ConvoyRenderer)]) {
+      expect(fn).toThrow(expect.objectContaining({ code: 'ERR_CONVOY_CONFIG' }) as Error)
     }
-    expectConfigError(() => createConvoyHelpers({ url: () => '' } as unknown as ConvoyRenderer), 'expected the object returned by createConvoy()')
-    expectConfigError(() => registerConvoyHelpers(Handlebars.create(), undefined as unknown as ConvoyRenderer), 'got undefined')
-    expectConfigError(() => registerConvoyHelpers({} as typeof Handlebars, createFakeConvoy()), 'needs a Handlebars environment')
-    expectConfigError(() => createConvoyHelpers(createFakeConvoy(), { getAcceptEncoding: 'req' as unknown as () => string }), 'getAcceptEncoding must be a function')
   })
 })

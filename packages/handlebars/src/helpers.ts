@@ -1,37 +1,16 @@
-import type { CarpoolKind } from '@convoy/carpool'
+import { createTemplateTagRuntime, describeTemplateValue, type ConvoyRenderer, type ConvoyTemplateContext, type TemplateTagOptions } from '@convoy/carpool'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import Handlebars from 'handlebars'
-import { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'
 import { CARPOOL_USAGE, TemplateUsageError, checkKind, checkShape, pathsOf } from './carpool-block.js'
 import type { HandlebarsHelper, HandlebarsHelperOptions, HandlebarsLike } from './handlebars-api.js'
 
-/** The two kinds of carpool bundle (`@convoy/carpool`'s). */
-export type { CarpoolKind }
-
-/** Per-lookup options the helpers pass to the runtime. */
-export interface ConvoyLookupOptions {
-  /** The request's `Accept-Encoding` header, so the runtime can link a `.gz` variant when `gzipInTemplate` is on. */
-  acceptEncoding?: string
-}
-
 /**
- * What the helpers need from Convoy's runtime: any object returned by `createConvoy()` from `@convoy/core`.
- * Declared here, structurally, so this package has no build-time dependency on the runtime.
+ * Options of the helpers: `getAcceptEncoding(context)` finds the request's `Accept-Encoding` for one render, where
+ * `context.lookup(name)` reads an own property of the context the template was called with (`@root`: the locals of
+ * Express's `res.render()`), else of the `data` given to the call (`template(context, { data })`), `undefined` when
+ * there is none. Default: `acceptEncodingFromContext` (`@convoy/carpool`).
  */
-export interface ConvoyRenderer {
-  /** The served URL of a logical path; throws `ERR_CONVOY_MISSING_ASSET` for an unknown one. */
-  url(logicalPath: string, options?: ConvoyLookupOptions): string
-  /** Ready-to-insert, already escaped HTML for a carpool bundle (or its members' tags). Synchronous. */
-  carpool(kind: CarpoolKind, paths: readonly string[], options?: ConvoyLookupOptions): string
-}
-
-export interface ConvoyHelpersOptions {
-  /**
-   * Finds the request's `Accept-Encoding` for one render. Return `undefined` for none.
-   * Default: {@link acceptEncodingFromContext} (an `acceptEncoding` variable, else `req.headers`, else `request.headers`).
-   */
-  getAcceptEncoding?: (context: ConvoyTemplateContext) => string | undefined
-}
+export type ConvoyHelpersOptions = TemplateTagOptions
 
 /** A Handlebars helper: the arguments of the call, then Handlebars' options object. */
 export type ConvoyHelper = HandlebarsHelper
@@ -76,7 +55,7 @@ export function createConvoyHelpers(convoy: ConvoyRenderer, options: ConvoyHelpe
  */
 export function registerConvoyHelpers<THandlebars extends HandlebarsLike>(handlebars: THandlebars, convoy: ConvoyRenderer, options: ConvoyHelpersOptions = {}): THandlebars {
   if (typeof (handlebars as Partial<HandlebarsLike> | null | undefined)?.registerHelper !== 'function') {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/handlebars: registerConvoyHelpers() needs a Handlebars environment, got ${describeValue(handlebars)}`)
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/handlebars: registerConvoyHelpers() needs a Handlebars environment, got ${describeTemplateValue(handlebars)}`)
   }
   const helpers = makeHelpers(convoy, options, typeof handlebars.SafeString === 'function' ? handlebars.SafeString : Handlebars.SafeString)
   handlebars.registerHelper('convoy', helpers.convoy)
@@ -85,15 +64,12 @@ export function registerConvoyHelpers<THandlebars extends HandlebarsLike>(handle
 }
 
 function makeHelpers(convoy: ConvoyRenderer, options: ConvoyHelpersOptions, SafeString: SafeStringClass): ConvoyHelpers {
-  assertRenderer(convoy)
-  const getAcceptEncoding = options.getAcceptEncoding ?? acceptEncodingFromContext
-  if (typeof getAcceptEncoding !== 'function') {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/handlebars: option getAcceptEncoding must be a function, got ${describeValue(getAcceptEncoding)}`)
-  }
-  const lookupOptions = (helperOptions: HandlebarsHelperOptions): ConvoyLookupOptions | undefined => {
-    const acceptEncoding = getAcceptEncoding(templateContext(helperOptions))
-    return typeof acceptEncoding === 'string' ? { acceptEncoding } : undefined
-  }
+  const tags = createTemplateTagRuntime(convoy, options, {
+    packageName: '@convoy/handlebars',
+    urlTag: '{{convoy}}',
+    // Positioned at the helper, like every usage error of this package.
+    invalidPath: (message) => new TemplateUsageError(message, undefined),
+  })
 
   function convoyHelper(this: unknown, ...args: unknown[]): string {
     const options = helperOptions(args)
@@ -104,13 +80,8 @@ function makeHelpers(convoy: ConvoyRenderer, options: ConvoyHelpersOptions, Safe
       if (args.length > 1 || Object.keys(options.hash ?? {}).length > 0) {
         throw new TemplateUsageError(`{{convoy}} takes one logical path: ${CONVOY_USAGE}`, at)
       }
-      const path = asText(args[0])
-      if (typeof path !== 'string' || path === '') {
-        throw new TemplateUsageError(`{{convoy}} needs a logical path string, got ${describeValue(args[0])}`, at)
-      }
-      const lookup = lookupOptions(options)
       // A plain string: Handlebars escapes it in {{ }}, as an attribute needs, and not in {{{ }}}.
-      return lookup === undefined ? convoy.url(path) : convoy.url(path, lookup)
+      return tags.url(asText(args[0]), templateContext(options))
     } catch (error) {
       throw positioned(error, options, 'convoy')
     }
@@ -127,11 +98,10 @@ function makeHelpers(convoy: ConvoyRenderer, options: ConvoyHelpersOptions, Safe
       const declared = (fn as { blockParams?: unknown }).blockParams
       const hasElse = typeof (inverse as { program?: unknown } | undefined)?.program === 'number'
       checkShape(args.length, Object.keys(options.hash ?? {}).length, typeof declared === 'number' ? declared : 0, hasElse, at)
-      const kind = checkKind(args[0], describeValue(args[0]), at)
+      const kind = checkKind(args[0], describeTemplateValue(args[0]), at)
       const paths = pathsOf(fn(this), kind, at)
-      const lookup = lookupOptions(options)
       // The runtime escapes every value it interpolates; escaping again would break the tags.
-      return new SafeString(lookup === undefined ? convoy.carpool(kind, paths) : convoy.carpool(kind, paths, lookup))
+      return new SafeString(tags.carpool(kind, paths, templateContext(options)))
     } catch (error) {
       throw positioned(error, options, 'carpool')
     }
@@ -189,22 +159,4 @@ function positioned(error: unknown, options: HandlebarsHelperOptions, helper: st
     ...(line === undefined ? {} : { line }),
     ...(column === undefined ? {} : { column }),
   })
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return String(value)
-  if (value === '') return 'an empty string'
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
-}
-
-function assertRenderer(convoy: unknown): asserts convoy is ConvoyRenderer {
-  const candidate = convoy as Partial<ConvoyRenderer> | null | undefined
-  if (typeof candidate?.url !== 'function' || typeof candidate.carpool !== 'function') {
-    throw new ConvoyError(
-      'ERR_CONVOY_CONFIG',
-      `@convoy/handlebars: expected the object returned by createConvoy() from @convoy/core (with url() and carpool()), got ${describeValue(convoy)}`,
-    )
-  }
 }

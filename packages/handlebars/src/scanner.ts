@@ -1,7 +1,7 @@
 import type { CarpoolBlock, TemplateScanner } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
 import Handlebars from 'handlebars'
-import { TemplateUsageError, isCarpoolBlock, readCarpoolBlock } from './carpool-block.js'
+import { CARPOOL_MESSAGES, TemplateUsageError, isCarpoolBlock, readCarpoolBlock } from './carpool-block.js'
 import type { HandlebarsBlock, HandlebarsParserLike, HandlebarsPosition, HandlebarsProgram } from './handlebars-api.js'
 
 // Statements whose `program` (and `inverse`) hold more statements: blocks, raw blocks, partial blocks, decorator blocks.
@@ -109,7 +109,7 @@ function parseError(error: unknown, file: string, handlebars: HandlebarsParserLi
   // Handlebars' Exception appends " - line:column"; the ConvoyError names the position its own way.
   if (at !== undefined) message = message.replace(new RegExp(` - ${at.line}:${at.column}$`), '')
   const mismatch = /^carpool doesn't match (.+)$/.exec(message)
-  if (mismatch !== null) message = `{{#carpool}} opened on line ${at?.line ?? 1} is not closed: found {{/${mismatch[1]}}} before {{/carpool}}`
+  if (mismatch !== null) message = CARPOOL_MESSAGES.notClosed(undefined, at?.line ?? 1, `{{/${mismatch[1]}}}`)
   return templateError(message, file, at, error)
 }
 

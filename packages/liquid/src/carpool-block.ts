@@ -1,13 +1,20 @@
 // Reading `{% carpool css|js %} … {% endcarpool %}` from LiquidJS's own tokens: one function for the tag, which
 // parses it, and for the scanner, which finds it for `convoy collect`, so the two can never read a block apart.
-import type { CarpoolKind } from '@convoy/carpool'
+import { carpoolBlockMessages, carpoolMembers, type CarpoolKind } from '@convoy/carpool'
 import { CommentTag, InlineCommentTag, LiquidError, ParseError, TokenizationError, TokenKind, type Liquid, type TagToken, type Token, type TopLevelToken } from 'liquidjs'
 
 export const CARPOOL_TAG = 'carpool'
 const CARPOOL_END_TAG = 'endcarpool'
 // Tags that close or continue an enclosing block: meeting one inside a carpool means its {% endcarpool %} is missing.
 const CONTINUATION_TAGS = new Set(['else', 'elsif', 'when'])
-export const CARPOOL_USAGE = '{% carpool css %} one logical path per line {% endcarpool %} (or js)'
+const MESSAGES = carpoolBlockMessages({
+  tag: '{% carpool %}',
+  open: (kind) => `{% carpool ${kind} %}`,
+  close: `{% ${CARPOOL_END_TAG} %}`,
+  kinds: 'css or js',
+  comments: 'comments',
+  usage: '{% carpool css %} one logical path per line {% endcarpool %} (or js)',
+})
 
 /** A carpool block as read: its kind, and its logical paths (at least one), in order. */
 export interface CarpoolBlockRead {
@@ -35,14 +42,13 @@ export function readCarpoolBlock(tag: TagToken, tokens: TopLevelToken[], liquid:
 export function readCarpoolBlock(tag: TagToken, tokens: TopLevelToken[], liquid: Liquid, dynamic: 'fail' | 'skip'): CarpoolBlockRead | undefined {
   const kind = readKind(tag)
   const line = lineOf(tag)
-  const opened = `{% carpool ${kind} %} opened on line ${line}`
 
   let text = ''
   let isDynamic = false
   for (;;) {
     const token = tokens.shift()
     if (token === undefined) {
-      throw new TokenizationError(`${opened} is never closed: add {% endcarpool %} after its paths`, tag)
+      throw new TokenizationError(MESSAGES.neverClosed(kind, line), tag)
     }
     if (isTag(token)) {
       if (token.name === CARPOOL_END_TAG) break
@@ -53,15 +59,15 @@ export function readCarpoolBlock(tag: TagToken, tokens: TopLevelToken[], liquid:
       }
       if (isDynamic) continue
       if (token.name.startsWith('end') || CONTINUATION_TAGS.has(token.name)) {
-        throw new TokenizationError(`${opened} is not closed: found {% ${token.name} %} before {% endcarpool %}`, token)
+        throw new TokenizationError(MESSAGES.notClosed(kind, line, `{% ${token.name} %}`), token)
       }
       if (dynamic === 'fail') {
-        throw new TokenizationError(`{% carpool %} holds only logical paths, one per line, and comments; a {% tag %} is not allowed inside it`, token)
+        throw new TokenizationError(MESSAGES.notAllowed('a {% tag %}'), token)
       }
       isDynamic = true
     } else if (token.kind === TokenKind.Output) {
       if (dynamic === 'fail') {
-        throw new TokenizationError(`{% carpool %} holds only logical paths, one per line, and comments; an {{ output }} is not allowed inside it`, token)
+        throw new TokenizationError(MESSAGES.notAllowed('an {{ output }}'), token)
       }
       isDynamic = true
     } else if (!isDynamic) {
@@ -70,10 +76,8 @@ export function readCarpoolBlock(tag: TagToken, tokens: TopLevelToken[], liquid:
   }
   if (isDynamic) return undefined
 
-  const paths = text.split(/\r\n|\r|\n/).map((path) => path.trim()).filter((path) => path !== '')
-  if (paths.length === 0) {
-    throw new TokenizationError(`${opened} lists no paths: put one logical path per line before {% endcarpool %}`, tag)
-  }
+  const paths = carpoolMembers(text)
+  if (paths.length === 0) throw new TokenizationError(MESSAGES.noPaths(kind, line), tag)
   return { kind, paths }
 }
 
@@ -82,19 +86,19 @@ function readKind(tag: TagToken): CarpoolKind {
   const tokenizer = tag.tokenizer
   tokenizer.skipBlank()
   if (tokenizer.end()) {
-    throw new TokenizationError(`{% carpool %} needs a kind, css or js: ${CARPOOL_USAGE}`, tag)
+    throw new TokenizationError(MESSAGES.needsKind, tag)
   }
   const start = tokenizer.p
   const quoted = tokenizer.readQuoted()
   const kind = quoted === undefined ? tokenizer.readIdentifier().content : quoted.content
   if (kind !== 'css' && kind !== 'js') {
     const found = quoted === undefined && kind === '' ? tokenizer.remaining().trim() : kind
-    throw tokenizer.error(`{% carpool %} kind must be css or js, not ${JSON.stringify(found)}`, start)
+    throw tokenizer.error(MESSAGES.kindMustBe(JSON.stringify(found)), start)
   }
   tokenizer.skipBlank()
   if (!tokenizer.end()) {
     const rest = tokenizer.remaining().trim()
-    throw tokenizer.error(`{% carpool %} takes only a kind, css or js: ${CARPOOL_USAGE}; unexpected "${rest}"`, tokenizer.p)
+    throw tokenizer.error(`${MESSAGES.onlyKind}; unexpected "${rest}"`, tokenizer.p)
   }
   return kind
 }

@@ -1,13 +1,5 @@
-export {
-  createConvoyTags,
-  addConvoyTags,
-  type ConvoyRenderer,
-  type ConvoyLookupOptions,
-  type CarpoolKind,
-  type ConvoyTags,
-  type ConvoyTagClass,
-  type ConvoyTagsOptions,
-  type LiquidLike,
-} from './tags.js'
-export { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'
+export { createConvoyTags, addConvoyTags, type ConvoyTags, type ConvoyTagClass, type ConvoyTagsOptions, type LiquidLike } from './tags.js'
+// The engine-independent half of the tags lives in @convoy/carpool (shared with @convoy/nunjucks and
+// @convoy/handlebars); re-exported so imports from this package keep working.
+export { acceptEncodingFromContext, type CarpoolKind, type ConvoyLookupOptions, type ConvoyRenderer, type ConvoyTemplateContext } from '@convoy/carpool'
 export { createLiquidScanner, liquidScanner, type LiquidScannerOptions, type LiquidDelimiters } from './scanner.js'

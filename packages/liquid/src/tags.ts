@@ -1,36 +1,15 @@
-import type { CarpoolKind } from '@convoy/carpool'
+import { createTemplateTagRuntime, describeTemplateValue, type ConvoyRenderer, type ConvoyTemplateContext, type TemplateTagOptions } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
 import { Tag, Tokenizer, Value, type Context, type Emitter, type Liquid, type TagToken, type TopLevelToken } from 'liquidjs'
-import { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'
 import { readCarpoolBlock, type CarpoolBlockRead } from './carpool-block.js'
 
-/** The two kinds of carpool bundle (`@convoy/carpool`'s). */
-export type { CarpoolKind }
-
-/** Per-lookup options the tags pass to the runtime. */
-export interface ConvoyLookupOptions {
-  /** The request's `Accept-Encoding` header, so the runtime can link a `.gz` variant when `gzipInTemplate` is on. */
-  acceptEncoding?: string
-}
-
 /**
- * What the tags need from Convoy's runtime: any object returned by `createConvoy()` from `@convoy/core`.
- * Declared here, structurally, so this package has no build-time dependency on the runtime.
+ * Options of the tags: `getAcceptEncoding(context)` finds the request's `Accept-Encoding` for one render, where
+ * `context.lookup(name)` reads a variable of the render (the scope given to `render()`, `res.locals` with Express, an
+ * `{% assign %}`) or a global, `undefined` when there is none (also with `strictVariables`). Default:
+ * `acceptEncodingFromContext` (`@convoy/carpool`).
  */
-export interface ConvoyRenderer {
-  /** The served URL of a logical path; throws `ERR_CONVOY_MISSING_ASSET` for an unknown one. */
-  url(logicalPath: string, options?: ConvoyLookupOptions): string
-  /** Ready-to-insert, already escaped HTML for a carpool bundle (or its members' tags). Synchronous. */
-  carpool(kind: CarpoolKind, paths: readonly string[], options?: ConvoyLookupOptions): string
-}
-
-export interface ConvoyTagsOptions {
-  /**
-   * Finds the request's `Accept-Encoding` for one render. Return `undefined` for none.
-   * Default: {@link acceptEncodingFromContext} (an `acceptEncoding` variable, else `req.headers`, else `request.headers`).
-   */
-  getAcceptEncoding?: (context: ConvoyTemplateContext) => string | undefined
-}
+export type ConvoyTagsOptions = TemplateTagOptions
 
 /** A LiquidJS tag class, for `liquid.registerTag(name, tag)`. */
 export type ConvoyTagClass = new (token: TagToken, remainTokens: TopLevelToken[], liquid: Liquid) => Tag
@@ -64,15 +43,7 @@ const CONVOY_USAGE = "{% convoy 'css/base.css' %} or {% convoy 'css/base.css' as
  * liquid.registerTag('carpool', tags.carpool)
  */
 export function createConvoyTags(convoy: ConvoyRenderer, options: ConvoyTagsOptions = {}): ConvoyTags {
-  assertRenderer(convoy)
-  const getAcceptEncoding = options.getAcceptEncoding ?? acceptEncodingFromContext
-  if (typeof getAcceptEncoding !== 'function') {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/liquid: option getAcceptEncoding must be a function, got ${describeValue(getAcceptEncoding)}`)
-  }
-  const lookupOptions = (ctx: Context): ConvoyLookupOptions | undefined => {
-    const acceptEncoding = getAcceptEncoding(templateContext(ctx))
-    return typeof acceptEncoding === 'string' ? { acceptEncoding } : undefined
-  }
+  const tags = createTemplateTagRuntime(convoy, options, { packageName: '@convoy/liquid', urlTag: '{% convoy %}' })
 
   class ConvoyTag extends Tag {
     private readonly path: Value
@@ -117,11 +88,7 @@ export function createConvoyTags(convoy: ConvoyRenderer, options: ConvoyTagsOpti
 
     *render(ctx: Context, emitter: Emitter): Generator<unknown, void, unknown> {
       const path: unknown = yield this.path.value(ctx, false)
-      if (typeof path !== 'string' || path === '') {
-        throw new ConvoyError('ERR_CONVOY_TEMPLATE', `@convoy/liquid: {% convoy %} needs a logical path string, got ${describeValue(path)}`)
-      }
-      const options = lookupOptions(ctx)
-      const url = options === undefined ? convoy.url(path) : convoy.url(path, options)
+      const url = tags.url(path, templateContext(ctx))
       if (this.target !== undefined) {
         // Like {% assign %}: the variable holds the raw URL, and {{ name }} escapes it once (with outputEscape).
         ctx.bottom()[this.target.content] = url
@@ -151,10 +118,8 @@ export function createConvoyTags(convoy: ConvoyRenderer, options: ConvoyTagsOpti
     }
 
     render(ctx: Context, emitter: Emitter): void {
-      const { kind, paths } = this.block
-      const options = lookupOptions(ctx)
       // The runtime escapes every value it interpolates; escaping again would break the tags.
-      emitter.write(options === undefined ? convoy.carpool(kind, paths) : convoy.carpool(kind, paths, options))
+      emitter.write(tags.carpool(this.block.kind, this.block.paths, templateContext(ctx)))
     }
   }
 
@@ -173,7 +138,7 @@ export function createConvoyTags(convoy: ConvoyRenderer, options: ConvoyTagsOpti
  */
 export function addConvoyTags<TLiquid extends LiquidLike>(liquid: TLiquid, convoy: ConvoyRenderer, options: ConvoyTagsOptions = {}): TLiquid {
   if (typeof (liquid as Partial<LiquidLike> | null | undefined)?.registerTag !== 'function') {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/liquid: addConvoyTags() needs a LiquidJS Liquid instance, got ${describeValue(liquid)}`)
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/liquid: addConvoyTags() needs a LiquidJS Liquid instance, got ${describeTemplateValue(liquid)}`)
   }
   const tags = createConvoyTags(convoy, options)
   liquid.registerTag('convoy', tags.convoy)
@@ -207,22 +172,5 @@ function templateContext(ctx: Context): ConvoyTemplateContext {
         return undefined
       }
     },
-  }
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return String(value)
-  if (value === '') return 'an empty string'
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
-}
-
-function assertRenderer(convoy: unknown): asserts convoy is ConvoyRenderer {
-  const candidate = convoy as Partial<ConvoyRenderer> | null | undefined
-  if (typeof candidate?.url !== 'function' || typeof candidate.carpool !== 'function') {
-    throw new ConvoyError(
-      'ERR_CONVOY_CONFIG',
-      `@convoy/liquid: expected the object returned by createConvoy() from @convoy/core (with url() and carpool()), got ${describeValue(convoy)}`,
-    )
   }
 }

@@ -1,6 +1,6 @@
 // Reading `{% carpool css|js %} … {% endcarpool %}` with Nunjucks' own parser: one function for the tag, which
 // compiles it, and for the scanner, which finds it for `convoy collect`, so the two can never read a block apart.
-import type { CarpoolKind } from '@convoy/carpool'
+import { carpoolBlockMessages, carpoolMembers, type CarpoolKind } from '@convoy/carpool'
 import type { NunjucksLexer, NunjucksNodeList, NunjucksParser, NunjucksToken } from './nunjucks-api.js'
 
 export const CARPOOL_TAG = 'carpool'
@@ -11,7 +11,14 @@ const ENCLOSING_TAGS = [
   'endblock', 'endif', 'elif', 'elseif', 'else', 'endfor', 'endeach', 'endall', 'endmacro', 'endcall',
   'endfilter', 'endset', 'endswitch', 'case', 'default', 'endraw', 'endverbatim',
 ]
-const CARPOOL_USAGE = '{% carpool css %} one logical path per line {% endcarpool %} (or js)'
+const MESSAGES = carpoolBlockMessages({
+  tag: '{% carpool %}',
+  open: (kind) => `{% carpool ${kind} %}`,
+  close: `{% ${CARPOOL_END_TAG} %}`,
+  kinds: 'css or js',
+  comments: '{# comments #}',
+  usage: '{% carpool css %} one logical path per line {% endcarpool %} (or js)',
+})
 
 /** A carpool block as read: its kind, and its logical paths (at least one), in order. */
 export interface CarpoolBlockRead {
@@ -33,31 +40,25 @@ export function readCarpoolBlock(parser: NunjucksParser, lexer: NunjucksLexer, t
 export function readCarpoolBlock(parser: NunjucksParser, lexer: NunjucksLexer, tag: NunjucksToken, dynamic: 'fail' | 'skip'): CarpoolBlockRead | undefined {
   const kindToken = parser.nextToken()
   if (kindToken === null || kindToken.type === lexer.TOKEN_BLOCK_END) {
-    parser.fail(`{% carpool %} needs a kind, css or js: ${CARPOOL_USAGE}`, tag.lineno, tag.colno)
+    parser.fail(MESSAGES.needsKind, tag.lineno, tag.colno)
   }
   const kind = kindToken.type === lexer.TOKEN_SYMBOL || kindToken.type === lexer.TOKEN_STRING ? kindToken.value : undefined
   if (kind !== 'css' && kind !== 'js') {
-    parser.fail(`{% carpool %} kind must be css or js, not ${describeToken(kindToken, lexer)}`, kindToken.lineno, kindToken.colno)
+    parser.fail(MESSAGES.kindMustBe(describeToken(kindToken, lexer)), kindToken.lineno, kindToken.colno)
   }
-  expectBlockEnd(parser, lexer, tag, `{% carpool %} takes only a kind, css or js: ${CARPOOL_USAGE}`)
+  expectBlockEnd(parser, lexer, tag, MESSAGES.onlyKind)
 
   const body = parser.parseUntilBlocks(CARPOOL_END_TAG, ...ENCLOSING_TAGS)
-  const opened = `{% carpool ${kind} %} opened on line ${tag.lineno + 1}`
+  const line = tag.lineno + 1
   const close = parser.peekToken()
-  if (close === null) {
-    parser.fail(`${opened} is never closed: add {% endcarpool %} after its paths`, tag.lineno, tag.colno)
-  }
-  if (close.value !== CARPOOL_END_TAG) {
-    parser.fail(`${opened} is not closed: found {% ${close.value} %} before {% endcarpool %}`, close.lineno, close.colno)
-  }
+  if (close === null) parser.fail(MESSAGES.neverClosed(kind, line), tag.lineno, tag.colno)
+  if (close.value !== CARPOOL_END_TAG) parser.fail(MESSAGES.notClosed(kind, line, `{% ${close.value} %}`), close.lineno, close.colno)
   parser.advanceAfterBlockEnd()
 
   const text = bodyText(parser, body, dynamic)
   if (text === undefined) return undefined
-  const paths = text.split(/\r\n|\r|\n/).map((line) => line.trim()).filter((line) => line !== '')
-  if (paths.length === 0) {
-    parser.fail(`${opened} lists no paths: put one logical path per line before {% endcarpool %}`, tag.lineno, tag.colno)
-  }
+  const paths = carpoolMembers(text)
+  if (paths.length === 0) parser.fail(MESSAGES.noPaths(kind, line), tag.lineno, tag.colno)
   return { kind, paths }
 }
 
@@ -69,11 +70,7 @@ function bodyText(parser: NunjucksParser, body: NunjucksNodeList, dynamic: 'fail
     if (children?.every((child) => child.typename === 'TemplateData') !== true) {
       if (dynamic === 'skip') return undefined
       const found = children === undefined ? 'a {% tag %}' : 'an {{ expression }}'
-      parser.fail(
-        `{% carpool %} holds only logical paths, one per line, and {# comments #}; ${found} is not allowed inside it`,
-        node.lineno,
-        node.colno,
-      )
+      parser.fail(MESSAGES.notAllowed(found), node.lineno, node.colno)
     }
     for (const child of children) text += String((child as unknown as { value: unknown }).value)
   }

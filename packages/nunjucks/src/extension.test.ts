@@ -1,44 +1,17 @@
+import { createFakeConvoy as createFake, type FakeConvoy } from '@convoy/adapter-test-suite'
+import type { ConvoyRenderer } from '@convoy/carpool'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import nunjucks from 'nunjucks'
 import { describe, expect, it } from 'vitest'
-import { acceptEncodingFromContext } from './accept-encoding.js'
-import { addConvoyExtension, createConvoyExtension, type CarpoolKind, type ConvoyLookupOptions, type ConvoyRenderer } from './extension.js'
+import { addConvoyExtension, createConvoyExtension } from './extension.js'
 
-interface RecordedCall {
-  readonly method: 'url' | 'carpool'
-  readonly args: readonly unknown[]
-}
+// Nunjucks' own side of the tags: its expressions, scoping, whitespace control, delimiters, parse errors and positions.
+// What every engine shares (URLs, carpools, Accept-Encoding, the scanner against the real runtime) is the template
+// table of @convoy/adapter-test-suite, run by conformance.test.ts.
 
-/**
- * TEST-ONLY stand-in for the object `createConvoy()` returns: resolves logical paths from a
- * mutable map (so a test can "reload"), records every call, and renders carpools as member tags.
- */
-function createFakeConvoy(files: Record<string, string> = { 'css/base.css': 'css/base.111.cmin.css' }) {
-  const calls: RecordedCall[] = []
-  const resolve = (path: string, options?: ConvoyLookupOptions): string => {
-    const served = files[path]
-    if (served === undefined) {
-      throw new ConvoyError('ERR_CONVOY_MISSING_ASSET', `@convoy/core: "${path}" is not in the manifest (fake)`)
-    }
-    return `/static/${served}${options?.acceptEncoding?.includes('gzip') === true ? '.gz' : ''}`
-  }
-  const convoy = {
-    files,
-    calls,
-    url(path: string, options?: ConvoyLookupOptions): string {
-      calls.push({ method: 'url', args: options === undefined ? [path] : [path, options] })
-      return resolve(path, options)
-    },
-    carpool(kind: CarpoolKind, paths: readonly string[], options?: ConvoyLookupOptions): string {
-      calls.push({ method: 'carpool', args: options === undefined ? [kind, [...paths]] : [kind, [...paths], options] })
-      const tags = paths.map((path) =>
-        kind === 'css' ? `<link rel="stylesheet" href="${resolve(path, options)}">` : `<script src="${resolve(path, options)}"></script>`,
-      )
-      return `<!-- carpool ${kind} -->${tags.join('')}<!-- /carpool -->`
-    },
-  } satisfies ConvoyRenderer & Record<string, unknown>
-  return convoy
-}
+/** TEST-ONLY stand-in for the runtime, throwing the runtime's ConvoyError for an unknown path. */
+const createFakeConvoy = (files?: Record<string, string>): FakeConvoy =>
+  createFake(files, { missingAsset: (path) => new ConvoyError('ERR_CONVOY_MISSING_ASSET', `@convoy/core: "${path}" is not in the manifest (fake)`) })
 
 /** An environment whose templates are the given strings, so error messages name a template. */
 function createEnv(templates: Record<string, string>, options: nunjucks.ConfigureOptions = {}): nunjucks.Environment {
@@ -67,10 +40,6 @@ function renderError(src: string, context: object = {}, convoy: ConvoyRenderer =
 }
 
 describe('{% convoy %}', () => {
-  it('renders the served URL of a string literal', () => {
-    expect(render('<link href="{% convoy "css/base.css" %}">')).toBe('<link href="/static/css/base.111.cmin.css">')
-  })
-
   it('accepts single quotes, an expression and a context variable as the path', () => {
     const files = { 'css/base.css': 'css/base.111.cmin.css', 'js/app.js': 'js/app.222.cmin.js' }
     expect(render("{% convoy 'js/app.js' %}", {}, createFakeConvoy(files))).toBe('/static/js/app.222.cmin.js')
@@ -79,19 +48,8 @@ describe('{% convoy %}', () => {
     expect(render('{% convoy page.style %}', { page: { style: 'css/base.css' } }, createFakeConvoy(files))).toBe('/static/css/base.111.cmin.css')
   })
 
-  it('looks the path up at every render, so a reloaded manifest takes effect without recompiling', () => {
-    const convoy = createFakeConvoy()
-    const env = addConvoyExtension(createEnv({ 'page.njk': '{% convoy "css/base.css" %}' }), convoy)
-    const template = env.getTemplate('page.njk', true)
-    expect(template.render({})).toBe('/static/css/base.111.cmin.css')
-    convoy.files['css/base.css'] = 'css/base.999.cmin.css'
-    expect(template.render({})).toBe('/static/css/base.999.cmin.css')
-  })
-
-  it('lets autoescape escape the URL (it sits in an attribute), and leaves it alone with autoescape off', () => {
-    const convoy = createFakeConvoy({ 'a.css': 'a.css?v=1&x="2"' })
-    expect(render('<link href="{% convoy "a.css" %}">', {}, convoy)).toBe('<link href="/static/a.css?v=1&amp;x=&quot;2&quot;">')
-    expect(render('{% convoy "a.css" %}', {}, convoy, { autoescape: false })).toBe('/static/a.css?v=1&x="2"')
+  it('leaves the URL alone with autoescape off (with it on, it is escaped like any value)', () => {
+    expect(render('{% convoy "a.css" %}', {}, createFakeConvoy({ 'a.css': 'a.css?v=1&x="2"' }), { autoescape: false })).toBe('/static/a.css?v=1&x="2"')
   })
 
   it('honours whitespace control', () => {
@@ -135,37 +93,11 @@ describe('{% convoy path as name %}', () => {
 })
 
 describe('{% carpool %}', () => {
-  it('passes one logical path per line, ignoring blank lines, indentation and comments', () => {
-    const convoy = createFakeConvoy({ 'css/a.css': 'css/a.1.css', 'css/b.css': 'css/b.2.css' })
-    const html = render('<head>\n{% carpool css %}\n\n   css/a.css   \n\t{# the theme #}\n  css/b.css\n\n{% endcarpool %}\n</head>', {}, convoy)
-    expect(convoy.calls).toEqual([{ method: 'carpool', args: ['css', ['css/a.css', 'css/b.css']] }])
-    // Inserted as-is although autoescape is on: the runtime escapes every value it interpolates.
-    expect(html).toBe(
-      '<head>\n<!-- carpool css --><link rel="stylesheet" href="/static/css/a.1.css"><link rel="stylesheet" href="/static/css/b.2.css"><!-- /carpool -->\n</head>',
-    )
-  })
-
-  it('builds a js carpool, with the kind also accepted as a string, on a single line and with CRLF line ends', () => {
-    const convoy = createFakeConvoy({ 'js/a.js': 'js/a.1.js', 'js/b.js': 'js/b.2.js' })
-    expect(render('{% carpool js %}js/a.js\r\njs/b.js{% endcarpool %}', {}, convoy)).toBe(
-      '<!-- carpool js --><script src="/static/js/a.1.js"></script><script src="/static/js/b.2.js"></script><!-- /carpool -->',
-    )
-    expect(render('{% carpool "js" %}\n js/a.js\n{% endcarpool %}', {}, convoy)).toContain('<script src="/static/js/a.1.js"></script>')
-    expect(convoy.calls.map((call) => call.args)).toEqual([['js', ['js/a.js', 'js/b.js']], ['js', ['js/a.js']]])
-  })
-
   it('calls the runtime at every render and can sit inside blocks and loops', () => {
     const convoy = createFakeConvoy({ 'a.css': 'a.1.css' })
     const html = render('{% for i in [1, 2] %}{% if true %}{% carpool css %}a.css{% endcarpool %}{% endif %}{% endfor %}', {}, convoy)
     expect(html.match(/<link /g)).toHaveLength(2)
     expect(convoy.calls).toHaveLength(2)
-  })
-
-  it('honours whitespace control around the block', () => {
-    const convoy = createFakeConvoy({ 'a.js': 'a.1.js' })
-    expect(render('<b>\n  {%- carpool js -%}\n  a.js\n  {%- endcarpool -%}\n</b>', {}, convoy)).toBe(
-      '<b><!-- carpool js --><script src="/static/a.1.js"></script><!-- /carpool --></b>',
-    )
   })
 
   it('works with custom tag delimiters', () => {
@@ -174,51 +106,6 @@ describe('{% carpool %}', () => {
     expect(render('<% carpool css %>\na.css\n<# x #>\nb.css\n<% endcarpool %>|<% convoy "a.css" %>', {}, convoy, options)).toBe(
       '<!-- carpool css --><link rel="stylesheet" href="/static/a.1.css"><link rel="stylesheet" href="/static/b.2.css"><!-- /carpool -->|/static/a.1.css',
     )
-  })
-})
-
-describe('Accept-Encoding', () => {
-  const page = '{% convoy "css/base.css" %} {% carpool css %}css/base.css{% endcarpool %}'
-
-  it('is read from req.headers and passed to url() and carpool()', () => {
-    const convoy = createFakeConvoy()
-    const html = render(page, { req: { headers: { 'accept-encoding': 'gzip, br' } } }, convoy)
-    expect(convoy.calls).toEqual([
-      { method: 'url', args: ['css/base.css', { acceptEncoding: 'gzip, br' }] },
-      { method: 'carpool', args: ['css', ['css/base.css'], { acceptEncoding: 'gzip, br' }] },
-    ])
-    expect(html).toContain('/static/css/base.111.cmin.css.gz ')
-  })
-
-  it('is read from a `request` variable, a Fetch API Request, or an explicit acceptEncoding variable', () => {
-    const check = (context: object, expected: string) => {
-      const convoy = createFakeConvoy()
-      render('{% convoy "css/base.css" %}', context, convoy)
-      expect(convoy.calls[0]?.args[1]).toEqual({ acceptEncoding: expected })
-    }
-    check({ request: { headers: { 'accept-encoding': 'gzip;q=0' } } }, 'gzip;q=0')
-    check({ request: new Request('http://127.0.0.1/', { headers: { 'Accept-Encoding': 'br' } }) }, 'br')
-    check({ req: { headers: { 'accept-encoding': ['gzip', 'br'] } } }, 'gzip, br')
-    check({ acceptEncoding: 'identity', req: { headers: { 'accept-encoding': 'gzip' } } }, 'identity')
-  })
-
-  it('is left out when the context has no request', () => {
-    const convoy = createFakeConvoy()
-    render(page, { req: { headers: {} }, request: 'not a request' }, convoy)
-    expect(convoy.calls).toEqual([
-      { method: 'url', args: ['css/base.css'] },
-      { method: 'carpool', args: ['css', ['css/base.css']] },
-    ])
-  })
-
-  it('can come from a getAcceptEncoding option, which can fall back to the default rules', () => {
-    const convoy = createFakeConvoy()
-    const env = addConvoyExtension(createEnv({}), convoy, {
-      getAcceptEncoding: (context) => (context.lookup('encodings') as string | undefined) ?? acceptEncodingFromContext(context),
-    })
-    env.renderString('{% convoy "css/base.css" %}', { encodings: 'br' })
-    env.renderString('{% convoy "css/base.css" %}', { req: { headers: { 'accept-encoding': 'gzip' } } })
-    expect(convoy.calls.map((call) => call.args[1])).toEqual([{ acceptEncoding: 'br' }, { acceptEncoding: 'gzip' }])
   })
 })
 
@@ -302,23 +189,11 @@ describe('createConvoyExtension / addConvoyExtension', () => {
     expect(env.renderString('{% carpool css %}css/base.css{% endcarpool %}', {})).toContain('href="/static/css/base.111.cmin.css"')
   })
 
-  it('throws ERR_CONVOY_CONFIG for something that is not a Convoy runtime or an environment', () => {
-    const expectConfigError = (fn: () => unknown, text: string) => {
-      try {
-        fn()
-      } catch (error) {
-        expect(isConvoyError(error) && error.code).toBe('ERR_CONVOY_CONFIG')
-        expect((error as Error).message).toContain(text)
-        return
-      }
-      throw new Error('expected ERR_CONVOY_CONFIG')
+  it('throws ERR_CONVOY_CONFIG for something that is not a Nunjucks environment, or not a Convoy runtime', () => {
+    expect(() => addConvoyExtension({} as nunjucks.Environment, createFakeConvoy())).toThrow(/^@convoy\/nunjucks: addConvoyExtension\(\) needs a Nunjucks Environment, got an object$/)
+    expect(() => addConvoyExtension(createEnv({}), undefined as unknown as ConvoyRenderer)).toThrow(/^@convoy\/nunjucks: expected the object returned by createConvoy\(\)/)
+    for (const fn of [() => addConvoyExtension({} as nunjucks.Environment, createFakeConvoy()), () => createConvoyExtension({} as ConvoyRenderer)]) {
+      expect(fn).toThrow(expect.objectContaining({ code: 'ERR_CONVOY_CONFIG' }) as Error)
     }
-    expectConfigError(() => createConvoyExtension({ url: () => '' } as unknown as ConvoyRenderer), 'expected the object returned by createConvoy()')
-    expectConfigError(() => addConvoyExtension(createEnv({}), undefined as unknown as ConvoyRenderer), 'got undefined')
-    expectConfigError(() => addConvoyExtension({} as nunjucks.Environment, createFakeConvoy()), 'needs a Nunjucks Environment')
-    expectConfigError(
-      () => createConvoyExtension(createFakeConvoy(), { getAcceptEncoding: 'req' as unknown as () => string }),
-      'getAcceptEncoding must be a function',
-    )
   })
 })

@@ -1,37 +1,14 @@
-import type { CarpoolKind } from '@convoy/carpool'
+import { createTemplateTagRuntime, describeTemplateValue, type CarpoolKind, type ConvoyRenderer, type ConvoyTemplateContext, type TemplateTagOptions } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
 import nunjucks from 'nunjucks'
-import { acceptEncodingFromContext, type ConvoyTemplateContext } from './accept-encoding.js'
 import { CARPOOL_TAG, expectBlockEnd, readCarpoolBlock } from './carpool-block.js'
 import type { NunjucksLexer, NunjucksNode, NunjucksNodes, NunjucksParser, NunjucksToken } from './nunjucks-api.js'
 
-/** The two kinds of carpool bundle (`@convoy/carpool`'s). */
-export type { CarpoolKind }
-
-/** Per-lookup options the tags pass to the runtime. */
-export interface ConvoyLookupOptions {
-  /** The request's `Accept-Encoding` header, so the runtime can link a `.gz` variant when `gzipInTemplate` is on. */
-  acceptEncoding?: string
-}
-
 /**
- * What the tags need from Convoy's runtime: any object returned by `createConvoy()` from `@convoy/core`.
- * Declared here, structurally, so this package has no build-time dependency on the runtime.
+ * Options of the tags: `getAcceptEncoding(context)` finds the request's `Accept-Encoding` for one render, where
+ * `context.lookup(name)` reads a render variable or global. Default: `acceptEncodingFromContext` (`@convoy/carpool`).
  */
-export interface ConvoyRenderer {
-  /** The served URL of a logical path; throws `ERR_CONVOY_MISSING_ASSET` for an unknown one. */
-  url(logicalPath: string, options?: ConvoyLookupOptions): string
-  /** Ready-to-insert, already escaped HTML for a carpool bundle (or its members' tags). Synchronous. */
-  carpool(kind: CarpoolKind, paths: readonly string[], options?: ConvoyLookupOptions): string
-}
-
-export interface ConvoyExtensionOptions {
-  /**
-   * Finds the request's `Accept-Encoding` for one render. Return `undefined` for none.
-   * Default: {@link acceptEncodingFromContext} (an `acceptEncoding` variable, else `req.headers`, else `request.headers`).
-   */
-  getAcceptEncoding?: (context: ConvoyTemplateContext) => string | undefined
-}
+export type ConvoyExtensionOptions = TemplateTagOptions
 
 export interface AddConvoyExtensionOptions extends ConvoyExtensionOptions {
   /** The name the extension is registered under. Precompiled templates must use the same name. Default `'convoy'`. */
@@ -65,16 +42,7 @@ const CONVOY_USAGE = '{% convoy "css/base.css" %} or {% convoy "css/base.css" as
  * env.addExtension('convoy', createConvoyExtension(await createConvoy({ manifest: 'static/convoy-manifest.json' })))
  */
 export function createConvoyExtension(convoy: ConvoyRenderer, options: ConvoyExtensionOptions = {}): ConvoyExtension {
-  assertRenderer(convoy)
-  const getAcceptEncoding = options.getAcceptEncoding ?? acceptEncodingFromContext
-  if (typeof getAcceptEncoding !== 'function') {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/nunjucks: option getAcceptEncoding must be a function, got ${describeValue(getAcceptEncoding)}`)
-  }
-
-  const lookupOptions = (context: ConvoyTemplateContext): ConvoyLookupOptions | undefined => {
-    const acceptEncoding = getAcceptEncoding(context)
-    return typeof acceptEncoding === 'string' ? { acceptEncoding } : undefined
-  }
+  const tags = createTemplateTagRuntime(convoy, options, { packageName: '@convoy/nunjucks', urlTag: `{% ${CONVOY_TAG} %}` })
 
   const extension = {
     tags: [CONVOY_TAG, CARPOOL_TAG],
@@ -92,12 +60,7 @@ export function createConvoyExtension(convoy: ConvoyRenderer, options: ConvoyExt
     // `line` and `column` are the tag's, 1-based, for errors: nunjucks tracks no position for extension calls.
     renderUrl(context: ConvoyTemplateContext, line: number, column: number, path: unknown): string {
       try {
-        const logicalPath = path instanceof nunjucks.runtime.SafeString ? path.toString() : path
-        if (typeof logicalPath !== 'string' || logicalPath === '') {
-          throw new ConvoyError('ERR_CONVOY_TEMPLATE', `@convoy/nunjucks: {% convoy %} needs a logical path string, got ${describeValue(path)}`)
-        }
-        const options = lookupOptions(context)
-        return options === undefined ? convoy.url(logicalPath) : convoy.url(logicalPath, options)
+        return tags.url(path instanceof nunjucks.runtime.SafeString ? path.toString() : path, context)
       } catch (error) {
         throw positioned(error, line, column)
       }
@@ -105,10 +68,8 @@ export function createConvoyExtension(convoy: ConvoyRenderer, options: ConvoyExt
 
     renderCarpool(context: ConvoyTemplateContext, line: number, column: number, kind: CarpoolKind, paths: string[]): nunjucks.runtime.SafeString {
       try {
-        const options = lookupOptions(context)
-        const html = options === undefined ? convoy.carpool(kind, paths) : convoy.carpool(kind, paths, options)
         // The runtime escapes every value it interpolates; escaping again would break the tags.
-        return new nunjucks.runtime.SafeString(html)
+        return new nunjucks.runtime.SafeString(tags.carpool(kind, paths, context))
       } catch (error) {
         throw positioned(error, line, column)
       }
@@ -132,7 +93,7 @@ export function addConvoyExtension<TEnvironment extends NunjucksEnvironmentLike>
   options: AddConvoyExtensionOptions = {},
 ): TEnvironment {
   if (typeof (env as Partial<NunjucksEnvironmentLike> | null | undefined)?.addExtension !== 'function') {
-    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/nunjucks: addConvoyExtension() needs a Nunjucks Environment, got ${describeValue(env)}`)
+    throw new ConvoyError('ERR_CONVOY_CONFIG', `@convoy/nunjucks: addConvoyExtension() needs a Nunjucks Environment, got ${describeTemplateValue(env)}`)
   }
   const { name = 'convoy', ...extensionOptions } = options
   const extension = createConvoyExtension(convoy, extensionOptions)
@@ -195,21 +156,4 @@ function positioned(error: unknown, line: number, column: number): Error {
   if (error instanceof nunjucks.lib.TemplateError) return error
   // The constructor takes the Error itself and builds "Name: message" from it (its typings say string).
   return new nunjucks.lib.TemplateError(error as string, line, column)
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined || value === null) return String(value)
-  if (value === '') return 'an empty string'
-  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${value}`
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`
-}
-
-function assertRenderer(convoy: unknown): asserts convoy is ConvoyRenderer {
-  const candidate = convoy as Partial<ConvoyRenderer> | null | undefined
-  if (typeof candidate?.url !== 'function' || typeof candidate.carpool !== 'function') {
-    throw new ConvoyError(
-      'ERR_CONVOY_CONFIG',
-      `@convoy/nunjucks: expected the object returned by createConvoy() from @convoy/core (with url() and carpool()), got ${describeValue(convoy)}`,
-    )
-  }
 }

@@ -1,11 +1,11 @@
 // Deliberately broken adapters, each with one classic bug, for suite-catches-bugs.test.ts: the suite is only worth
 // something if its checks fail on them. Plain node:http, no Convoy package.
 import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises'
-import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type RequestListener, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { extname, join, sep } from 'node:path'
 import { brotliCompressSync, gzipSync } from 'node:zlib'
-import type { AdapterUnderTest, CompressedRoute, RunningServer } from '../adapter.js'
+import type { AdapterUnderTest, CompressedRoute } from '../adapter.js'
+import { listen } from '../listen.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 
@@ -20,19 +20,7 @@ const TYPES: Readonly<Record<string, string>> = {
 
 const typeOf = (path: string): string => TYPES[extname(path.replace(/\.(gz|br)$/, ''))] ?? 'application/octet-stream'
 
-export async function listen(listener: RequestListener): Promise<RunningServer> {
-  const server = createServer(listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
-}
+export { listen }
 
 function fallback(res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'text/plain' })
