@@ -126,8 +126,9 @@ describe('convoyResolver', () => {
   })
 
   it.each<[string, unknown, RegExp]>([
-    ['no convoy', {}, /convoyResolver needs \{ convoy \}.*got undefined/],
-    ['something else', { convoy: { url: () => '' } }, /the object returned by createConvoy\(\)/],
+    ['no convoy', {}, /convoyResolver\(\{ convoy \}\) takes the resolver of createConvoy\(\).*got undefined/],
+    ['something else', { convoy: { url: () => '' } }, /takes the resolver of createConvoy\(\).*it has no integrity, carpool/],
+    ['the promise of createConvoy()', { convoy: Promise.resolve({}) }, /got a promise/],
     ['a viewLocals that is no boolean', { viewLocals: 'yes' }, /viewLocals must be a boolean/],
   ])('refuses %s at registration', async (_name, options, message) => {
     const app = Fastify()

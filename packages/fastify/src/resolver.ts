@@ -1,46 +1,17 @@
 // `convoyResolver`: the runtime resolver of `createConvoy()` on every reply, bound to the request's headers.
 import { ConvoyError } from '@convoy/errors'
-import { mergeVary } from '@convoy/http'
+import { bindConvoyToRequest, checkConvoyResolver, mergeVary, type CarpoolKind, type ConvoyLookupOptions, type ConvoyResolver, type RequestConvoy } from '@convoy/http'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { fastifyPlugin } from 'fastify-plugin'
 import { BOUND_RESOLVER } from './marks.js'
 
 const PACKAGE = '@convoy/fastify'
 
-/** The two kinds of carpool bundle. */
-export type CarpoolKind = 'css' | 'js'
-
-/** Per-request options the runtime's lookups take (`ConvoyUrlOptions` of `@convoy/core`). */
-export interface ConvoyLookupOptions {
-  readonly acceptEncoding?: string | undefined
-  readonly userAgent?: string | undefined
-}
-
-/**
- * What the plugin needs of Convoy's runtime: any object returned by `createConvoy()` from `@convoy/core`. Declared
- * here, structurally, so this package does not depend on the runtime.
- */
-export interface ConvoyResolver {
-  url(logicalPath: string, options?: ConvoyLookupOptions): string
-  carpool(kind: CarpoolKind, logicalPaths: readonly string[], options?: ConvoyLookupOptions): string
-  integrity(logicalPath: string): string
-}
+// The resolver's shapes are @convoy/http's, shared by every adapter.
+export type { CarpoolKind, ConvoyLookupOptions, ConvoyResolver }
 
 /** `reply.convoy`: the resolver's lookups with this request's `Accept-Encoding` and `User-Agent` already passed. */
-export interface ReplyConvoy {
-  /**
-   * The served URL of a logical path (`'/static/css/site.25b23dfca187.cmin.css'`); its `.gz` sibling with
-   * `createConvoy({ gzipInTemplate: true })` when the request accepts gzip.
-   * @throws ConvoyError `ERR_CONVOY_MISSING_ASSET` for a path the manifest does not know.
-   */
-  url(logicalPath: string): string
-  /** The HTML of a carpool bundle (or of its members' tags while the bundle is built), already escaped. */
-  carpool(kind: CarpoolKind, logicalPaths: readonly string[]): string
-  /** The SRI integrity (`sha384-…`) of the served file. */
-  integrity(logicalPath: string): string
-  /** The request's `Accept-Encoding`, as the `{% convoy %}` tags of `@convoy/nunjucks` read it from the context. */
-  readonly acceptEncoding: string | undefined
-}
+export type ReplyConvoy = RequestConvoy
 
 /** Options of {@link convoyResolver}. */
 export interface ConvoyResolverOptions {
@@ -83,12 +54,7 @@ export const convoyResolver: FastifyPluginAsync<ConvoyResolverOptions> = fastify
 // eslint-disable-next-line @typescript-eslint/require-await -- Fastify wants a plugin that is async or takes `done`.
 async function convoyResolverPlugin(app: FastifyInstance, options: ConvoyResolverOptions): Promise<void> {
   const { convoy, viewLocals = true } = (options ?? {}) as Partial<ConvoyResolverOptions>
-  if (!isResolver(convoy)) {
-    throw new ConvoyError(
-      'ERR_CONVOY_CONFIG',
-      `${PACKAGE}: convoyResolver needs { convoy }, the object returned by createConvoy() from @convoy/core (with url(), carpool() and integrity()), got ${describe(convoy)}`,
-    )
-  }
+  checkConvoyResolver(convoy, PACKAGE, 'convoyResolver({ convoy })')
   if (typeof viewLocals !== 'boolean') throw new ConvoyError('ERR_CONVOY_CONFIG', `${PACKAGE}: viewLocals must be a boolean, got ${describe(viewLocals)}`)
 
   app.decorateReply(BOUND_RESOLVER, null)
@@ -113,28 +79,10 @@ async function convoyResolverPlugin(app: FastifyInstance, options: ConvoyResolve
 /** This reply's lookups. `Vary: Accept-Encoding` is added once, by the first answer that would differ without it. */
 function bindResolver(convoy: ConvoyResolver, reply: FastifyReply): ReplyConvoy {
   const headers = reply.request.raw.headers
-  const acceptEncoding = text(headers['accept-encoding'])
-  const lookup: ConvoyLookupOptions = { acceptEncoding, userAgent: headers['user-agent'] }
-  // Without the header the answers are those of a request without it: nothing to vary on.
-  let varied = acceptEncoding === undefined
-  const varying = (answer: string, plain: () => string): string => {
-    if (!varied && answer !== plain()) {
-      varied = true
-      reply.header('Vary', mergeVary(reply.getHeader('vary'), 'Accept-Encoding'))
-    }
-    return answer
-  }
-  return {
-    acceptEncoding,
-    url: (logicalPath) => varying(convoy.url(logicalPath, lookup), () => convoy.url(logicalPath)),
-    carpool: (kind, logicalPaths) => varying(convoy.carpool(kind, logicalPaths, lookup), () => convoy.carpool(kind, logicalPaths)),
-    integrity: (logicalPath) => convoy.integrity(logicalPath),
-  }
-}
-
-function isResolver(value: unknown): value is ConvoyResolver {
-  const candidate = value as Partial<ConvoyResolver> | null | undefined
-  return typeof candidate?.url === 'function' && typeof candidate.carpool === 'function' && typeof candidate.integrity === 'function'
+  const lookup: ConvoyLookupOptions = { acceptEncoding: text(headers['accept-encoding']), userAgent: headers['user-agent'] }
+  return bindConvoyToRequest(convoy, lookup, () => {
+    reply.header('Vary', mergeVary(reply.getHeader('vary'), 'Accept-Encoding'))
+  })
 }
 
 function text(value: string | string[] | undefined): string | undefined {

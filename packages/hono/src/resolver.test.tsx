@@ -71,7 +71,8 @@ describe('convoy(): the resolver in c.var.convoy', () => {
   })
 
   it('refuses what is not a resolver', () => {
-    expect(() => convoy({} as never)).toThrow(/convoy\(\) takes the resolver createConvoy\(\) returns/)
+    expect(() => convoy({} as never)).toThrow(/@convoy\/hono: convoy\(\) takes the resolver of createConvoy\(\)/)
+    expect(() => convoy(Promise.resolve({}) as never)).toThrow(/got a promise/)
   })
 })
 

@@ -1,31 +1,10 @@
-import { mergeVary } from '@convoy/http'
+import { bindConvoyToRequest, checkConvoyResolver, mergeVary, type ConvoyLookupOptions, type ConvoyResolver, type RequestConvoy } from '@convoy/http'
 import type { MiddlewareHandler } from 'hono'
 
-/** Per-request options of the resolver's `url()` and `carpool()` (those of `@convoy/core`). */
-export interface ConvoyResolverUrlOptions {
-  readonly acceptEncoding?: string | undefined
-  readonly userAgent?: string | undefined
-}
+/** Per-request options of the resolver's `url()` and `carpool()` (`@convoy/http`'s `ConvoyLookupOptions`). */
+export type ConvoyResolverUrlOptions = ConvoyLookupOptions
 
-/**
- * What {@link convoy} needs of a resolver: the `Convoy` that `createConvoy()` of `@convoy/core` returns fits as it
- * is (only these three methods are used).
- */
-export interface ConvoyResolver {
-  url(logicalPath: string, options?: ConvoyResolverUrlOptions): string
-  integrity(logicalPath: string): string
-  carpool(kind: 'css' | 'js', logicalPaths: readonly string[], options?: ConvoyResolverUrlOptions): string
-}
-
-/** The resolver bound to one request (`c.var.convoy`): the request's `Accept-Encoding` and `User-Agent` are passed for you. */
-export interface RequestConvoy {
-  /** The URL of a logical path (`/static/css/base.25b23dfca187.cmin.css`). @throws ConvoyError `ERR_CONVOY_MISSING_ASSET` */
-  url(logicalPath: string): string
-  /** The SRI integrity (`sha384-…`) of the served file. @throws ConvoyError `ERR_CONVOY_MISSING_ASSET` */
-  integrity(logicalPath: string): string
-  /** The HTML of a carpool: one tag for the bundle once it exists, one per member meanwhile. */
-  carpool(kind: 'css' | 'js', logicalPaths: readonly string[]): string
-}
+export type { ConvoyResolver, RequestConvoy }
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -52,30 +31,12 @@ declare module 'hono' {
  * app.get('/', (c) => c.html(`<link rel="stylesheet" href="${c.var.convoy.url('css/base.css')}">`))
  */
 export function convoy(resolver: ConvoyResolver): MiddlewareHandler<{ Variables: { convoy: RequestConvoy } }> {
-  if (typeof resolver !== 'object' || resolver === null || typeof resolver.url !== 'function' || typeof resolver.carpool !== 'function') {
-    throw new TypeError('@convoy/hono: convoy() takes the resolver createConvoy() returns')
-  }
+  checkConvoyResolver(resolver, '@convoy/hono', 'convoy()')
   return async function convoyResolver(c, next) {
-    const acceptEncoding = c.req.header('accept-encoding')
-    const options: ConvoyResolverUrlOptions = { acceptEncoding, userAgent: c.req.header('user-agent') }
     // Whether a lookup gave another answer than it would have without the request's headers (a `.gz` link).
     let varies = false
-    const differs = (found: string, plain: () => string): void => {
-      if (!varies && acceptEncoding !== undefined && found !== plain()) varies = true
-    }
-    c.set('convoy', {
-      url(logicalPath) {
-        const found = resolver.url(logicalPath, options)
-        differs(found, () => resolver.url(logicalPath))
-        return found
-      },
-      carpool(kind, logicalPaths) {
-        const found = resolver.carpool(kind, logicalPaths, options)
-        differs(found, () => resolver.carpool(kind, logicalPaths))
-        return found
-      },
-      integrity: (logicalPath) => resolver.integrity(logicalPath),
-    })
+    const request: ConvoyLookupOptions = { acceptEncoding: c.req.header('accept-encoding'), userAgent: c.req.header('user-agent') }
+    c.set('convoy', bindConvoyToRequest(resolver, request, () => (varies = true)))
     await next()
     if (!varies) return
     try {

@@ -15,3 +15,11 @@ export {
   type CompressionDecision,
 } from './compression.js'
 export { requestPath, normalizePrefix, mergeVary, NOT_OURS, MALFORMED } from './request-path.js'
+export {
+  bindConvoyToRequest,
+  checkConvoyResolver,
+  type ConvoyResolver,
+  type RequestConvoy,
+  type ConvoyLookupOptions,
+  type CarpoolKind,
+} from './request-convoy.js'
