@@ -26,6 +26,7 @@ export { HOSTILE, RAW_HOSTILE_TARGETS, SECRETS, expectNothingLeaked } from './ho
 export { HTTPS_SIGN_CASES, type HttpsSignCase } from './https-signs.js'
 export { createFixture, type Fixture, type FixtureManifest, type FixtureManifestEntry, type FixtureVariant } from './fixture.js'
 export { request, rawRequest, rawStatus, decodeBody, type Reply, type RequestOptions } from './client.js'
+export { listen, type ListeningServer } from './listen.js'
 export { runTemplateEngineSuite, type TemplateEngineSuiteOptions } from './template-engine-suite.js'
 export {
   startTemplateTarget,

@@ -1,8 +1,7 @@
 // compress() answers as gzipHttpOnly does: one matrix of routes, Accept-Encoding values, methods and HTTPS signs,
 // sent over real HTTP to both (Hono on @hono/node-server, gzipHttpOnly on node:http), must get the same answers.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { decodeBody, request, type Reply } from '@convoy/adapter-test-suite'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { decodeBody, listen as listenNode, request, type Reply } from '@convoy/adapter-test-suite'
 import { gzipHttpOnly, type GzipHttpOnlyOptions } from '@convoy/middleware-gzip-http'
 import { Hono, type Context } from 'hono'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -53,7 +52,7 @@ function answerOf(reply: Reply, route: Route): unknown {
 
 async function startReference(options: GzipHttpOnlyOptions): Promise<Running> {
   const middleware = gzipHttpOnly(options)
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  return listenNode((req: IncomingMessage, res: ServerResponse) => {
     middleware(req, res, () => {
       const route = ROUTES.find((candidate) => candidate.path === req.url)
       if (route === undefined) {
@@ -66,16 +65,6 @@ async function startReference(options: GzipHttpOnlyOptions): Promise<Running> {
       res.end(route.status === 204 ? undefined : route.body)
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
 }
 
 function startHono(options: CompressOptions): Promise<Running> {

@@ -1,15 +1,13 @@
 // gzipHttpOnly on plain node:http, run through the conformance tables every Convoy adapter runs (the HTTPS-sign
 // table among them).
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { runAdapterTestSuite } from '@convoy/adapter-test-suite'
+import { listen, runAdapterTestSuite } from '@convoy/adapter-test-suite'
 import { gzipHttpOnly } from './gzip-http-only.js'
 
 runAdapterTestSuite({
   name: '@convoy/middleware-gzip-http',
   startCompressed: async ({ routes }) => {
     const compress = gzipHttpOnly()
-    const server = createServer((req, res) =>
+    return listen((req, res) =>
       compress(req, res, () => {
         const route = routes.find((candidate) => candidate.path === new URL(req.url ?? '/', 'http://x').pathname)
         if (route === undefined) {
@@ -22,15 +20,5 @@ runAdapterTestSuite({
         res.end(route.body)
       }),
     )
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const { port } = server.address() as AddressInfo
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections()
-          server.close(() => resolve())
-        }),
-    }
   },
 })
