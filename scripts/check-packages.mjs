@@ -9,7 +9,7 @@
 //   --offline   skip the publish dry run, the one step that asks the registry (which versions it already has)
 //   --root DIR  the workspace to check (default: the one this script is in)
 // Exit codes: 0 every package is fine, 1 problems (one line per package, then each problem), 2 the check cannot run.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -83,6 +83,30 @@ export function manifestProblems(manifest, dir) {
   }
   return problems
 }
+
+/**
+ * Problems of the workspace's own `@convoy/source` export condition (which siblings, tests and typecheck resolve to
+ * `src` through): each target must exist in the package folder `packageDir`, or everything resolving it fails with
+ * "cannot find module" before a build hides the mistake.
+ */
+export function sourceConditionProblems(exportsField, packageDir) {
+  const problems = []
+  const walk = (value, key) => {
+    if (value === null || typeof value !== 'object') return
+    for (const [name, target] of Object.entries(value)) {
+      if (name === SOURCE_CONDITION) {
+        if (typeof target !== 'string' || !existsSync(join(packageDir, target))) {
+          problems.push(`exports[${JSON.stringify(key)}]["${SOURCE_CONDITION}"] is ${JSON.stringify(target)}, which does not exist in the package folder`)
+        }
+      } else walk(target, name.startsWith('.') ? name : key)
+    }
+  }
+  walk(exportsField, '.')
+  return problems
+}
+
+/** The export condition that points workspace siblings at a package's TypeScript sources. */
+const SOURCE_CONDITION = '@convoy/source'
 
 /** Problems of a tarball's file list (paths relative to the package): a required file missing, development files. */
 export function fileListProblems(files) {
@@ -246,6 +270,7 @@ async function checkOne(root, pkg, temp, tools, publish) {
   result.files = packed.files.length
   result.bytes = packed.bytes
   result.problems.push(...fileListProblems(packed.files))
+  result.problems.push(...sourceConditionProblems(pkg.manifest.exports, join(root, pkg.dir)))
 
   const bytes = readFileSync(packed.tarball)
   try {

@@ -17,6 +17,7 @@ import {
   parsePublishOutput,
   publintProblems,
   publishProblems,
+  sourceConditionProblems,
 } from './check-packages.mjs'
 import { entryFiles, formatBytes, missingEntryFiles, parsePackReport, tarballName, tarballOverrides } from './lib/pack.mjs'
 import { outsideEnv } from './lib/run.mjs'
@@ -140,6 +141,23 @@ describe('scripts/lib/run.mjs outsideEnv', () => {
 })
 
 describe('check-packages helpers', () => {
+  it('names an @convoy/source export condition whose file does not exist', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'convoy-source-condition-'))
+    roots.push(dir)
+    mkdirSync(join(dir, 'src'))
+    writeFileSync(join(dir, 'src', 'index.ts'), '')
+    writeFileSync(join(dir, 'src', 'jsx.ts'), '')
+    const exportsField = (jsx) => ({
+      '.': { '@convoy/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' },
+      './jsx': { '@convoy/source': jsx, types: './dist/jsx.d.ts', default: './dist/jsx.js' },
+      './package.json': './package.json',
+    })
+    assert.deepEqual(sourceConditionProblems(exportsField('./src/jsx.ts'), dir), [])
+    assert.deepEqual(sourceConditionProblems(exportsField('./src/jsx.tsx'), dir), [
+      'exports["./jsx"]["@convoy/source"] is "./src/jsx.tsx", which does not exist in the package folder',
+    ])
+  })
+
   it('accepts a complete packed manifest', () => {
     assert.deepEqual(manifestProblems(goodManifest(), 'packages/core'), [])
     assert.deepEqual(manifestProblems(goodManifest({ bugs: 'https://example.test/x/issues', name: 'plain', publishConfig: undefined }), 'packages/core'), [])
