@@ -1,4 +1,4 @@
-import type { Dirent, Stats } from 'node:fs'
+import type { BigIntStats, Dirent, Stats } from 'node:fs'
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import picomatch from 'picomatch'
@@ -15,6 +15,22 @@ export interface SourceFile {
   /** The source directory it came from. */
   readonly source: string
   readonly size: number
+  /** Its stat when the walk saw it, for the stat index. */
+  readonly stamp: FileStamp
+}
+
+/**
+ * What the stat index compares to decide that a file is unchanged without reading it: size, modification and change
+ * times in nanoseconds, inode and device, all equal. `changedNs` (the later of the two times) tells how recent the
+ * last change was: too recent to trust (see the stat index).
+ */
+export interface FileStamp {
+  readonly key: string
+  readonly changedNs: bigint
+}
+
+export function stampOf(info: BigIntStats): FileStamp {
+  return { key: `${info.size}:${info.mtimeNs}:${info.ctimeNs}:${info.ino}:${info.dev}`, changedNs: info.ctimeNs > info.mtimeNs ? info.ctimeNs : info.mtimeNs }
 }
 
 /** A logical path found in more than one source: the first one wins. */
@@ -136,7 +152,7 @@ class SourceWalker {
     return this.files
   }
 
-  private async walkDirectory(directory: string, logicalDirectory: string, info: Stats, links: PendingLink[]): Promise<void> {
+  private async walkDirectory(directory: string, logicalDirectory: string, info: Stats | BigIntStats, links: PendingLink[]): Promise<void> {
     this.visited.set(identity(info), directory)
     let entries: Dirent[]
     try {
@@ -145,7 +161,7 @@ class SourceWalker {
       throw new ConvoyError('ERR_CONVOY_READ', `@convoy/core: cannot read directory ${directory}: ${(error as Error).message}`, { file: directory, cause: error })
     }
     entries.sort((a, b) => compare(a.name, b.name))
-    const subdirectories: { path: string; logical: string; info: Stats }[] = []
+    const subdirectories: { path: string; logical: string; info: Stats | BigIntStats }[] = []
     await Promise.all(
       entries.map((entry) =>
         this.limit(async () => {
@@ -168,7 +184,8 @@ class SourceWalker {
             this.skip('special-file', path, 'it is not a regular file (a socket, FIFO or device)')
             return
           }
-          this.files.push({ logicalPath: logical, absolutePath: path, source: this.source, size: (await stat(path)).size })
+          const info = await stat(path, { bigint: true })
+          this.files.push({ logicalPath: logical, absolutePath: path, source: this.source, size: Number(info.size), stamp: stampOf(info) })
         }),
       ),
     )
@@ -181,10 +198,10 @@ class SourceWalker {
 
   private async followLink({ linkPath, logicalDirectory }: PendingLink, links: PendingLink[]): Promise<void> {
     let target: string
-    let info: Stats
+    let info: BigIntStats
     try {
       target = await realpath(linkPath)
-      info = await stat(target)
+      info = await stat(target, { bigint: true })
     } catch {
       this.skip('symlink-dangling', linkPath, 'it is a symbolic link to nothing')
       return
@@ -200,7 +217,7 @@ class SourceWalker {
     const name = linkPath.slice(linkPath.lastIndexOf(sep) + 1)
     const logical = logicalDirectory === '' ? name : `${logicalDirectory}/${name}`
     if (info.isFile()) {
-      this.files.push({ logicalPath: logical, absolutePath: linkPath, source: this.source, size: info.size })
+      this.files.push({ logicalPath: logical, absolutePath: linkPath, source: this.source, size: Number(info.size), stamp: stampOf(info) })
       return
     }
     if (!info.isDirectory()) {
@@ -221,7 +238,7 @@ class SourceWalker {
   }
 }
 
-function identity(info: Stats): string {
+function identity(info: Stats | BigIntStats): string {
   return `${info.dev}:${info.ino}`
 }
 

@@ -215,13 +215,52 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
   }
 
   /** The objects under the folders that can still match `prefix`; never our own files (temporary files, the lock). */
-  async function* walk(prefix: string, realRoot: string): AsyncGenerator<StorageEntry> {
+  /** Runs a walk of the objects under `prefix`, its errors reported as failures to list them. */
+  async function* listing<T>(prefix: string, walker: (prefix: string, realRoot: string) => AsyncGenerator<T>): AsyncGenerator<T> {
+    checkPrefix(prefix)
+    const failed = (error: unknown): Error => failure('list', prefix === '' ? 'the objects' : `${prefix}*`, error)
+    let realRoot: string | null
+    try {
+      realRoot = await realpathOrNull(root)
+    } catch (error) {
+      throw failed(error)
+    }
+    if (realRoot === null) return
+    try {
+      yield* walker(prefix, realRoot)
+    } catch (error) {
+      throw failed(error)
+    }
+  }
+
+  /** The folders that can still match `prefix`, each with its entries that may be objects under it. */
+  async function* listedFolders(prefix: string): AsyncGenerator<{ directory: string; relative: string; files: Dirent[] }> {
     const matches = (folder: string): boolean => folder.startsWith(prefix) || prefix.startsWith(folder)
     for await (const { directory, relative, entries } of folders(root, '', matches)) {
       const files = entries.filter((entry) => {
         const path = relative + entry.name
         return !isReservedName(entry.name) && (entry.isFile() || entry.isSymbolicLink()) && path.startsWith(prefix) && isListable(path)
       })
+      yield { directory, relative, files }
+    }
+  }
+
+  /** {@link walk} without the stat of each regular file: only a symbolic link needs one, to know where it leads. */
+  async function* walkPaths(prefix: string, realRoot: string): AsyncGenerator<string> {
+    for await (const { directory, relative, files } of listedFolders(prefix)) {
+      const links = files.filter((entry) => entry.isSymbolicLink())
+      const followed = new Set<Dirent>()
+      for (let start = 0; start < links.length; start += STAT_BATCH) {
+        const batch = links.slice(start, start + STAT_BATCH)
+        const stats = await Promise.all(batch.map((entry) => statListed(join(directory, entry.name), entry, realRoot)))
+        batch.forEach((entry, index) => stats[index] && followed.add(entry))
+      }
+      for (const entry of files) if (entry.isFile() || followed.has(entry)) yield relative + entry.name
+    }
+  }
+
+  async function* walk(prefix: string, realRoot: string): AsyncGenerator<StorageEntry> {
+    for await (const { directory, relative, files } of listedFolders(prefix)) {
       for (let start = 0; start < files.length; start += STAT_BATCH) {
         const batch = files.slice(start, start + STAT_BATCH)
         const stats = await Promise.all(batch.map((entry) => statListed(join(directory, entry.name), entry, realRoot)))
@@ -337,21 +376,14 @@ export function createFsStorage(options: FsStorageOptions): FsStorage {
       }
     },
 
-    async *list(prefix = '') {
-      checkPrefix(prefix)
-      let realRoot: string | null
-      try {
-        realRoot = await realpathOrNull(root)
-      } catch (error) {
-        throw failure('list', prefix === '' ? 'the objects' : `${prefix}*`, error)
-      }
-      if (realRoot === null) return
-      try {
-        yield* walk(prefix, realRoot)
-      } catch (error) {
-        throw failure('list', prefix === '' ? 'the objects' : `${prefix}*`, error)
-      }
+    list(prefix = '') {
+      return listing(prefix, walk)
     },
+
+    listPaths(prefix = '') {
+      return listing(prefix, walkPaths)
+    },
+
 
     url(path) {
       return baseUrl + checkPath(path).map(encodeURIComponent).join('/')

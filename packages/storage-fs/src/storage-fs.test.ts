@@ -35,10 +35,14 @@ async function tempFiles(folder: string): Promise<string[]> {
   return (await readdir(folder, { recursive: true })).filter((name) => basename(name).startsWith('.convoy-tmp-'))
 }
 
+/** The paths `list()` gives, checked against `listPaths()` (which skips the stats). */
 async function paths(storage: Storage, prefix?: string): Promise<string[]> {
   const found: string[] = []
   for await (const entry of storage.list(prefix)) found.push(entry.path)
-  return found.sort()
+  const names: string[] = []
+  for await (const path of storage.listPaths!(prefix)) names.push(path)
+  expect(names.sort(), 'listPaths() and list() name the same objects').toEqual(found.sort())
+  return found
 }
 
 describe('createFsStorage', () => {

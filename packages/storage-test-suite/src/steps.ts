@@ -18,9 +18,17 @@ export async function listAll(storage: Storage, prefix?: string): Promise<Storag
   return entries
 }
 
-/** The paths `list(prefix)` gives, sorted. */
+/** The paths `list(prefix)` gives, sorted; with `listPaths()`, it must give the same ones (every list check checks both). */
 export async function listPaths(storage: Storage, prefix?: string): Promise<string[]> {
-  return (await listAll(storage, prefix)).map((entry) => entry.path).sort()
+  const listed = (await listAll(storage, prefix)).map((entry) => entry.path).sort()
+  if (storage.listPaths !== undefined) {
+    const paths: string[] = []
+    for await (const path of prefix === undefined ? storage.listPaths() : storage.listPaths(prefix)) paths.push(path)
+    if (JSON.stringify(paths.sort()) !== JSON.stringify(listed)) {
+      throw new Error(`listPaths(${prefix ?? ''}) gives ${JSON.stringify(paths)}, list(${prefix ?? ''}) gives ${JSON.stringify(listed)}`)
+    }
+  }
+  return listed
 }
 
 /** Waits (bounded) until the storage has taken what was written into `stream`, then a little more. */

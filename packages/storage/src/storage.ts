@@ -147,6 +147,12 @@ export interface Storage {
   delete(path: string): Promise<void>
   /** Every object whose path starts with `prefix` (default: all), in no particular order. */
   list(prefix?: string): AsyncIterable<StorageEntry>
+  /**
+   * Optional: the same paths as `list(prefix)`, without their sizes and times, for callers that need only the names
+   * (`collect` checking what is already stored). Worth having where each size costs a request or a stat per object,
+   * as on a local disk; callers use `list()` when it is absent.
+   */
+  listPaths?(prefix?: string): AsyncIterable<string>
   /** The public URL of an object, from the storage's own base URL (e.g. `/static/` or a bucket URL). */
   url(path: string): string
   /** With `capabilities.conditionalWrites`: the object and its version, or `null` when there is none. */

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto'
 import { watch as watchDirectory } from 'node:fs'
-import { relative, resolve, sep } from 'node:path'
+import { join, relative, resolve, sep } from 'node:path'
 import { ConvoyError, isConvoyError } from '@convoy/errors'
 import { clean, readManifest } from '../clean.js'
 import { collect, type CollectReport } from '../collect/collect.js'
@@ -45,7 +46,7 @@ const EXIT_CODES = 'Exit codes: 0 success, 1 processing errors (nothing publishe
 const COLLECT: CommandSpec = {
   name: 'collect',
   summary: 'Fingerprint, rewrite, minify and precompress the sources into the storage, then write the manifest.',
-  usage: 'collect [--config FILE] [--source DIR]... [--out DIR] [--base-url URL] [--no-minify] [--no-compress] [--strict] [--dry-run] [--watch] [--json] [--quiet]',
+  usage: 'collect [--config FILE] [--source DIR]... [--out DIR] [--base-url URL] [--no-minify] [--no-compress] [--strict] [--dry-run] [--verify] [--watch] [--json] [--quiet]',
   flags: {
     ...STORAGE_FLAGS,
     source: { type: 'string', multiple: true, value: 'DIR', expects: 'a directory of static files', description: 'a source directory; repeat for several, the first wins (default: config "sources")' },
@@ -54,6 +55,7 @@ const COLLECT: CommandSpec = {
     'no-compress': { type: 'boolean', description: 'do not write .gz and .br siblings' },
     strict: { type: 'boolean', description: 'treat warnings (missing references, minify errors) as errors' },
     'dry-run': { type: 'boolean', description: 'do all the work and report what would be written (files new and changed, the manifest), write nothing' },
+    verify: { type: 'boolean', description: 'read and hash every file, even those the stat index says are unchanged (and rebuild the index)' },
     watch: { type: 'boolean', description: 'after collecting, collect again whenever a source changes' },
     ...LOCK_TIMEOUT_FLAG,
     json: { type: 'boolean', description: 'print one machine-readable report instead of the table (every warning included)' },
@@ -189,6 +191,7 @@ interface CollectFlags extends StorageFlags {
   readonly 'no-compress'?: boolean
   readonly strict?: boolean
   readonly 'dry-run'?: boolean
+  readonly verify?: boolean
   readonly watch?: boolean
   readonly 'lock-timeout'?: string
   readonly json?: boolean
@@ -243,6 +246,9 @@ async function runCollect(flags: CollectFlags, io: CliIo): Promise<number> {
     cache: cacheDir === undefined ? NO_CACHE : createDiskCache(cacheDir),
     strict: flags.strict === true || config.strict === true,
     dryRun: flags['dry-run'] === true,
+    // Beside the cache: one index per storage and list of sources, as each describes what one deploy target holds.
+    statIndex: cacheDir === undefined ? false : { file: join(cacheDir, 'stat-index', `${createHash('sha256').update(JSON.stringify([storage.name, sources])).digest('hex').slice(0, 16)}.json`) },
+    verify: flags.verify === true,
     ...(config.followSymlinks === undefined ? {} : { followSymlinks: config.followSymlinks }),
     lockTimeoutMs: lockTimeout * 1000,
     carpools: [

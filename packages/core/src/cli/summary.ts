@@ -23,7 +23,7 @@ export function formatSummary(report: CollectReport, storageName: string): strin
     ...rows.slice(0, -1).map(line),
     rule,
     line(rows[rows.length - 1]!),
-    `  ${verb} ${report.written} object${report.written === 1 ? '' : 's'}, ${report.unchanged} unchanged, ${report.cacheHits} cache hit${report.cacheHits === 1 ? '' : 's'}, ${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}, ${report.seconds.toFixed(2)} s`,
+    `  ${verb} ${report.written} object${report.written === 1 ? '' : 's'}, ${report.unchanged} unchanged, ${report.cacheHits} cache hit${report.cacheHits === 1 ? '' : 's'}, ${report.reused === 0 ? '' : `${report.reused} file${report.reused === 1 ? '' : 's'} unchanged (not read), `}${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}, ${report.seconds.toFixed(2)} s`,
     manifestLine,
     // A dry run is asked for to see what would change: say which files.
     ...(report.dryRun ? changeLines(report.changes) : []),

@@ -3,14 +3,17 @@ import { resolve } from 'node:path'
 import { ConvoyError } from '@convoy/errors'
 import { createManifest, MANIFEST_FILE, supersede, type Manifest, type ManifestCarpool, type ManifestEntry } from '@convoy/manifest'
 import { contentTypeOf } from '@convoy/storage'
-import { findSourceFiles, isInside, realPathOfFutureDirectory, type SkipReason } from '../sources.js'
+import { carpoolName } from '@convoy/carpool'
+import { findSourceFiles, isInside, realPathOfFutureDirectory, type FileStamp, type SkipReason } from '../sources.js'
 import type { Storage } from '@convoy/storage'
-import { createAsset, type Asset, type Warning } from './asset.js'
+import { addOutput, createAsset, type Asset, type Warning } from './asset.js'
+import type { DeclaredCarpool } from '../carpool-templates.js'
 import { buildDeclaredCarpool } from './carpools.js'
 import { openDeployGuard, readPublishedManifest, type DeployGuard } from './deploy-guard.js'
 import { asConvoyError, collectFailed, type CollectFailure } from './failures.js'
 import { resolveCollectOptions, type CollectOptions, type ResolvedCollectOptions } from './options.js'
-import { runStages } from './run-stages.js'
+import { runStages, type ReuseCandidate } from './run-stages.js'
+import { isSettled, readStatIndex, writeStatIndex, type IndexedFile } from './stat-index.js'
 import { createFingerprintStage } from './stages/fingerprint.js'
 import { createReadStage } from './stages/read.js'
 import { createWriteStage } from './stages/write.js'
@@ -29,6 +32,8 @@ export interface CollectReport {
   readonly written: number
   /** Outputs already in storage, not written again. */
   readonly unchanged: number
+  /** Files the stat index vouched for: their previous outputs and manifest entry were kept without reading them. */
+  readonly reused: number
   readonly warnings: readonly Warning[]
   /** The manifest; `written` is whether it was (in a dry run: would be) written, i.e. whether it changed. */
   readonly manifest: { readonly path: string; readonly id: string; readonly written: boolean }
@@ -91,6 +96,8 @@ async function collectResolved(options: ResolvedCollectOptions, started: number)
   }
   for (const message of options.deprecations) pushWarning({ step: 'config', kind: 'deprecated', message })
   const sources = await distinctSources(options.sources, pushWarning)
+  // Changes from this moment on may not show in the stats the walk takes (see the stat index's racy window).
+  const walkStartedNs = BigInt(Date.now()) * 1_000_000n
   const found = await findSourceFiles({ sources, ignore: options.ignore, followSymlinks: options.followSymlinks, exclude: output === undefined ? [] : [output] })
   // The manifest's own name is reserved at the storage root: a source file there would overwrite it.
   const files = found.files.filter((file) => file.logicalPath !== MANIFEST_FILE)
@@ -118,8 +125,13 @@ async function collectResolved(options: ResolvedCollectOptions, started: number)
         throw asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot open ${storage.name}`, storage.name)
       })
   try {
-    const assets = files.map((file) => createAsset({ logicalPath: file.logicalPath, sourceFile: file.absolutePath, size: file.size, contentType: contentTypeOf(file.logicalPath) }))
-    return await collectLocked(options, { started, warnings, pushWarning, assets, guard })
+    const stamps = new Map<Asset, FileStamp>()
+    const assets = files.map((file) => {
+      const asset = createAsset({ logicalPath: file.logicalPath, sourceFile: file.absolutePath, size: file.size, contentType: contentTypeOf(file.logicalPath) })
+      stamps.set(asset, file.stamp)
+      return asset
+    })
+    return await collectLocked(options, { started, warnings, pushWarning, assets, stamps, walkStartedNs, guard })
   } finally {
     await guard?.release()
   }
@@ -130,6 +142,9 @@ interface RunState {
   readonly warnings: Warning[]
   readonly pushWarning: (warning: Warning) => void
   readonly assets: readonly Asset[]
+  /** What the walk's stat of each file was. */
+  readonly stamps: ReadonlyMap<Asset, FileStamp>
+  readonly walkStartedNs: bigint
   readonly guard: DeployGuard | undefined
 }
 
@@ -143,12 +158,23 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     if (removed.length > 0) pushWarning({ step: 'deploy', kind: 'leftovers', message: `removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} left by an interrupted run (e.g. ${removed[0]})` })
   }
   const previous = guard !== undefined ? guard.previous : await readPublishedManifest(storage, (warning) => pushWarning({ step: 'deploy', ...warning }))
-  const writes = new WriteQueue(storage, dryRun, await listExisting(storage), options.onProgress)
+  const existing = await listExisting(storage)
+  const writes = new WriteQueue(storage, dryRun, existing, options.onProgress)
   const entries: Record<string, ManifestEntry> = {}
+  const index = options.statIndex === undefined ? undefined : await readStatIndex(options.statIndex.file, { signature: options.signature, manifestId: previous?.id })
+  if (index?.problem !== undefined) pushWarning({ step: 'read', kind: 'stat-index', message: index.problem })
+  const candidateOf = (asset: Asset): ReuseCandidate | undefined => {
+    const indexed = index?.files.get(asset.sourceFile)
+    if (indexed === undefined || indexed.logicalPath !== asset.logicalPath || indexed.stamp !== run.stamps.get(asset)?.key) return undefined
+    const entry = previous !== null && Object.hasOwn(previous.files, asset.logicalPath) ? previous.files[asset.logicalPath] : undefined
+    if (entry === undefined || entry.sourceHash !== indexed.hash) return undefined
+    // Reused only while everything it names is still stored (someone may have deleted outputs by hand).
+    return storedPathsOf(asset.logicalPath, entry).every((path) => existing.has(path)) ? { indexed, entry } : undefined
+  }
 
   const result = await runStages({
     assets: run.assets,
-    read: createReadStage({ algorithm: hash.algorithm, contentStages: options.stages.filter((stage) => stage.phase === 'content') }),
+    read: createReadStage({ algorithm: hash.algorithm, contentStages: options.stages.filter((stage) => stage.phase === 'content'), stampOf: (asset) => run.stamps.get(asset)?.key }),
     stages: options.stages,
     fingerprint: createFingerprintStage({ length: hash.length }),
     write: createWriteStage({ previous, writes, onEntry: (asset, entry) => (entries[asset.logicalPath] = entry) }),
@@ -156,6 +182,10 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     cache: options.cache,
     warn: pushWarning,
     onProcessed: (done, total) => options.onProgress?.({ phase: 'process', done, total }),
+    candidateOf,
+    verify: options.verify,
+    readStored: (path) => storage.read(path),
+    onReused: (asset, entry) => (entries[asset.logicalPath] = entry),
   })
   const failures: CollectFailure[] = [...result.failures]
 
@@ -165,6 +195,21 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     const built = new Map<string, ManifestCarpool>()
     for (const carpool of options.carpools) {
       try {
+        // Under the same signature, a bundle of the same served members is the same bundle: keep its record.
+        const kept = index !== undefined && index.files.size > 0 ? storedCarpool(carpool, previous, entries, existing, hash) : undefined
+        if (kept !== undefined) {
+          carpools[carpool.name] = kept
+          continue
+        }
+        for (const member of carpool.members) {
+          const asset = result.assets.get(member)
+          if (asset === undefined || !result.reused.has(asset) || asset.outputs.length > 0) continue
+          // A reused member was not read: the bundle is built from its stored served bytes.
+          const served = entries[member]!.served
+          const bytes = await storage.read(served)
+          if (bytes === null) throw new ConvoyError('ERR_CONVOY_STORAGE', `@convoy/core: ${served}, the stored file of ${member}, cannot be read`)
+          addOutput(asset, { role: 'served', name: served, bytes })
+        }
         const bundle = await buildDeclaredCarpool(carpool, result.assets, entries, { hash, stages: options.stages, contextFor: result.contextFor })
         const known = built.get(bundle.record.served)
         if (known !== undefined) {
@@ -200,6 +245,11 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     manifestChanged = written !== null
     if (written !== null) manifest = written
   }
+  if (!dryRun && options.statIndex !== undefined) {
+    await saveStatIndex(options, run, result.records(), manifest.id).catch((error: unknown) => {
+      pushWarning({ step: 'read', kind: 'stat-index', message: `the stat index ${options.statIndex!.file} cannot be written (${(error as Error).message}); the next run reads every file` })
+    })
+  }
 
   const collected = [...result.assets.values()]
   const { totals, kinds } = byteTotals(collected, entries)
@@ -211,13 +261,48 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     kinds,
     cacheHits: result.cacheHits,
     written: writes.written + (manifestChanged ? 1 : 0),
-    unchanged: writes.unchanged,
+    unchanged: writes.unchanged + [...result.reused].reduce((sum, asset) => sum + storedPathsOf(asset.logicalPath, entries[asset.logicalPath]!).length, 0),
+    reused: result.reused.size,
     warnings,
     manifest: { path: MANIFEST_FILE, id: manifest.id, written: manifestChanged },
     changes: changesBetween(previous, entries),
     dryRun,
     seconds: (performance.now() - run.started) / 1000,
   }
+}
+
+/** Every storage path a manifest entry relies on: the original, the fingerprinted and served files, map, variants. */
+function storedPathsOf(logicalPath: string, entry: ManifestEntry): string[] {
+  const paths = new Set([logicalPath, entry.served, entry.fingerprinted])
+  if (entry.map !== undefined) paths.add(entry.map)
+  for (const variant of Object.values(entry.encodings ?? {})) if (variant !== undefined) paths.add(variant.path)
+  return [...paths]
+}
+
+/** The previous manifest's record of this bundle, when its members are served by the same files and all of it is stored. */
+function storedCarpool(carpool: DeclaredCarpool, previous: Manifest | null, entries: Readonly<Record<string, ManifestEntry>>, existing: ReadonlySet<string>, hash: { algorithm: string; length: number }): ManifestCarpool | undefined {
+  const served = carpool.members.map((member) => (Object.hasOwn(entries, member) ? entries[member]?.served : undefined))
+  if (previous === null || served.some((name) => name === undefined)) return undefined
+  const path = carpoolName(carpool.kind, served as string[], hash)
+  const record = Object.values(previous.carpools ?? {}).find((candidate) => candidate.served === path && candidate.kind === carpool.kind)
+  if (record === undefined) return undefined
+  const paths = [record.served, `${record.served}.json`, ...Object.values(record.encodings ?? {}).flatMap((variant) => (variant === undefined ? [] : [variant.path]))]
+  return paths.every((stored) => existing.has(stored)) ? { ...record, members: [...carpool.members] } : undefined
+}
+
+/**
+ * Writes the stat index for the next run: every file collected, by the stat the walk saw, except files changed so
+ * shortly before the walk that a second change would not show in their stat (they are read again next time).
+ */
+async function saveStatIndex(options: ResolvedCollectOptions, run: RunState, records: ReadonlyMap<Asset, Omit<IndexedFile, 'logicalPath' | 'stamp'>>, manifestId: string): Promise<void> {
+  const { file, racyWindowMs } = options.statIndex!
+  const files = new Map<string, IndexedFile>()
+  for (const [asset, record] of records) {
+    const stamp = run.stamps.get(asset)
+    if (stamp === undefined || !isSettled(stamp.changedNs, run.walkStartedNs, racyWindowMs)) continue
+    files.set(asset.sourceFile, { logicalPath: asset.logicalPath, stamp: stamp.key, ...record })
+  }
+  await writeStatIndex(file, { signature: options.signature, manifestId, files })
 }
 
 function changesBetween(previous: Manifest | null, entries: Readonly<Record<string, ManifestEntry>>): ManifestChanges {
@@ -273,7 +358,9 @@ const SKIP_REASONS: Record<SkipReason, string> = {
 async function listExisting(storage: Storage): Promise<Set<string>> {
   const existing = new Set<string>()
   try {
-    for await (const entry of storage.list()) existing.add(entry.path)
+    // Only the names are needed: where sizes cost a stat per object (a local disk), the storage can skip them.
+    if (storage.listPaths !== undefined) for await (const path of storage.listPaths()) existing.add(path)
+    else for await (const entry of storage.list()) existing.add(entry.path)
   } catch (error) {
     throw asConvoyError(error, 'ERR_CONVOY_STORAGE', `cannot list ${storage.name}`, storage.name)
   }

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 import { contentHash } from '@convoy/hash'
 import { resolveCompressOptions, type CompressOptions, type ResolvedCompressOptions } from '@convoy/gzip'
@@ -11,6 +12,10 @@ import { createCompressStage } from './stages/compress.js'
 import { createMinifyStage } from './stages/minify.js'
 import { createReferencesStage } from './stages/references.js'
 import type { Stage } from './stage.js'
+import { DEFAULT_RACY_WINDOW_MS, type StatIndexOptions } from './stat-index.js'
+
+/** Part of the stat index's signature: a new core may name, rewrite or record outputs differently. */
+const CORE_VERSION = (createRequire(import.meta.url)('@convoy/core/package.json') as { version: string }).version
 
 /** Everything `collect()` needs; the CLI builds it from flags and config, with the config's names and defaults. */
 export interface CollectOptions extends Pick<ConvoyConfig, 'baseUrl' | 'ignore' | 'hash' | 'minify' | 'compress' | 'useExistingMin' | 'rewriteJsModules'> {
@@ -40,6 +45,13 @@ export interface CollectOptions extends Pick<ConvoyConfig, 'baseUrl' | 'ignore' 
   readonly lockTimeoutMs?: number
   /** Clock for the manifest history (tests). */
   readonly now?: () => Date
+  /**
+   * The stat index, so an unchanged file is not even read: `{ file }` names where it is kept. Default: none (every
+   * file is read and hashed); the CLI keeps one in the cache directory.
+   */
+  readonly statIndex?: StatIndexOptions | false
+  /** Read and hash every file even where the stat index says it is unchanged, and rebuild the index (`--verify`). */
+  readonly verify?: boolean
 }
 
 export interface CollectProgress {
@@ -71,6 +83,10 @@ export interface ResolvedCollectOptions {
   readonly now: () => Date
   /** Deprecated options that were given, each with what to write instead (shown as warnings). */
   readonly deprecations: readonly string[]
+  readonly statIndex: Required<StatIndexOptions> | undefined
+  readonly verify: boolean
+  /** Everything besides a file's bytes that decides its outputs: the stat index is only used under the same one. */
+  readonly signature: string
 }
 
 /** Fills in the defaults of `collect()`'s options and checks them, before anything is read. */
@@ -101,6 +117,18 @@ export function resolveCollectOptions(options: CollectOptions): ResolvedCollectO
     onProgress: options.onProgress,
     now: options.now ?? (() => new Date()),
     deprecations,
+    statIndex: options.statIndex === undefined || options.statIndex === false ? undefined : { file: resolve(options.statIndex.file), racyWindowMs: options.statIndex.racyWindowMs ?? DEFAULT_RACY_WINDOW_MS },
+    verify: options.verify ?? false,
+    signature: JSON.stringify({
+      core: CORE_VERSION,
+      baseUrl,
+      hash,
+      compress,
+      minify: options.minify ?? true,
+      useExistingMin: options.useExistingMin ?? true,
+      rewriteJsModules: options.rewriteJsModules ?? false,
+      stages: stages.map((stage) => [stage.name, stage.signature ?? '']),
+    }),
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { ConvoyError } from '@convoy/errors'
 import { contentHash, fingerprintedName } from '@convoy/hash'
+import type { ManifestEntry } from '@convoy/manifest'
 import pLimit from 'p-limit'
 import type { TaskCache } from '../work/cache.js'
 import { cacheKey } from '../work/cache-key.js'
@@ -8,6 +9,16 @@ import { servedOf, type Asset, type AssetOutput, type Warning } from './asset.js
 import { asConvoyError, type CollectFailure } from './failures.js'
 import { componentsInDependencyOrder } from './graph.js'
 import type { AssetComponent, Stage, StageContext } from './stage.js'
+import type { IndexedFile } from './stat-index.js'
+
+/** A file the stat index says is unchanged, with the manifest entry of the outputs the last run stored for it. */
+export interface ReuseCandidate {
+  readonly indexed: IndexedFile
+  readonly entry: ManifestEntry
+}
+
+/** What a run learnt about a file for the next run's stat index. */
+export type IndexRecord = Omit<IndexedFile, 'logicalPath' | 'stamp'>
 
 export interface StageRunOptions {
   readonly assets: readonly Asset[]
@@ -22,6 +33,14 @@ export interface StageRunOptions {
   readonly cache: TaskCache
   readonly warn: (warning: Warning) => void
   readonly onProcessed?: (done: number, total: number) => void
+  /** Files that may be reused without being read: their stat matched the index and their outputs are all stored. */
+  readonly candidateOf?: (asset: Asset) => ReuseCandidate | undefined
+  /** Read and hash the candidates anyway, and warn where the index was wrong (`--verify`). */
+  readonly verify?: boolean
+  /** The bytes of a stored output: a reused file's fingerprinted bytes, when a stage of another file asks for them. */
+  readonly readStored?: (path: string) => Promise<Uint8Array | null>
+  /** Told each reused file and the manifest entry it keeps. */
+  readonly onReused?: (asset: Asset, entry: ManifestEntry) => void
 }
 
 export interface StageRunResult {
@@ -29,6 +48,10 @@ export interface StageRunResult {
   readonly assets: ReadonlyMap<string, Asset>
   readonly failures: readonly CollectFailure[]
   readonly cacheHits: number
+  /** The files reused from the last run without being read. */
+  readonly reused: ReadonlySet<Asset>
+  /** What the next run's stat index should know of each processed or reused file. */
+  readonly records: () => Map<Asset, IndexRecord>
   /** A context for work outside the per-asset stages (carpool bundles), labelled with `stageName`. */
   readonly contextFor: (stage: Stage) => StageContext
 }
@@ -64,6 +87,15 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
   /** Shared hashes of reference cycles, set before their members' content stages run a second time. */
   const cycleHashes = new Map<Asset, string>()
   const byLogicalPath = new Map<string, Asset>()
+  /** What each file's stages looked up and warned about: the next run reuses it only if the lookups answer the same. */
+  const observed = new Map<Asset, { readonly lookups: Set<string>; readonly warnings: Warning[] }>()
+  const observe = (asset: Asset): { readonly lookups: Set<string>; readonly warnings: Warning[] } => {
+    let seen = observed.get(asset)
+    if (seen === undefined) observed.set(asset, (seen = { lookups: new Set(), warnings: [] }))
+    return seen
+  }
+  const candidates = new Map<Asset, ReuseCandidate>()
+  const reused = new Set<Asset>()
 
   const fingerprint = (contents: Uint8Array | readonly Uint8Array[]): string => contentHash(Array.isArray(contents) ? contents : [contents as Uint8Array], hash)
   const promisedServedName = (asset: Asset): string | undefined => {
@@ -72,19 +104,36 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
     const marker = output.find((stage) => stage.servedMarker !== undefined && stage.applies(asset))?.servedMarker
     return fingerprintedName(asset.logicalPath, shared, marker === undefined ? {} : { marker })
   }
-  const contextFor = (stage: Stage, component?: AssetComponent): StageContext => ({
+  /** A stage's view of the run; with `asset`, what it looks up and warns about is remembered for the stat index. */
+  const contextFor = (stage: Stage, component?: AssetComponent, asset?: Asset): StageContext => {
+    const seen = asset === undefined ? undefined : observe(asset)
+    const lookup = (logicalPath: string): void => {
+      seen?.lookups.add(logicalPath)
+    }
+    return {
     component,
-    warn: (warning) => options.warn({ step: stage.name, ...warning }),
+    warn: (warning) => {
+      const labelled = { step: stage.name, ...warning }
+      seen?.warnings.push(labelled)
+      options.warn(labelled)
+    },
     fingerprint,
     outputName: (asset, bytes, marker) => fingerprintedName(asset.logicalPath, cycleHashes.get(asset) ?? fingerprint(bytes), marker === undefined ? {} : { marker }),
     promisedServedName,
     servedPathOf: (logicalPath) => {
+      lookup(logicalPath)
       const path = servedPaths.get(logicalPath)
       if (path !== undefined) return { status: 'named', path }
       return byLogicalPath.has(logicalPath) ? { status: 'pending' } : { status: 'missing' }
     },
-    has: (logicalPath) => byLogicalPath.has(logicalPath),
-    fingerprintedContentsOf: (logicalPath) => (servedPaths.has(logicalPath) ? (byLogicalPath.get(logicalPath)?.contents ?? undefined) : undefined),
+    has: (logicalPath) => {
+      lookup(logicalPath)
+      return byLogicalPath.has(logicalPath)
+    },
+    fingerprintedContentsOf: (logicalPath) => {
+      lookup(logicalPath)
+      return servedPaths.has(logicalPath) ? (byLogicalPath.get(logicalPath)?.contents ?? undefined) : undefined
+    },
     bytesOf: async (output: AssetOutput) => output.bytes ?? new Uint8Array(await readFile(output.file!)),
     // One cache for every stage: keyed by the stage, everything that decides its output, and the input.
     async cached(work) {
@@ -100,8 +149,8 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
       await options.cache.set(key, work.encode(value))
       return value
     },
-  })
-  const contexts = new Map(stages.map((stage) => [stage, contextFor(stage)]))
+    }
+  }
   const run = async (stage: Stage, asset: Asset, context: StageContext): Promise<void> => {
     if (!stage.applies(asset)) return
     try {
@@ -115,49 +164,103 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
     failures.push({ step: stage, file: asset.sourceFile, error: asConvoyError(cause, 'ERR_CONVOY_STEP', `step "${stage}" failed on ${asset.logicalPath}`, asset.sourceFile) })
   }
 
-  // Read (hash) every file; a file that cannot be read is a failure and is not collected.
+  const readFailure = (asset: Asset, error: unknown): CollectFailure => {
+    const cause = error instanceof StageFailure ? error.cause : error
+    return { step: 'read', file: asset.sourceFile, error: asConvoyError(cause, 'ERR_CONVOY_READ', `cannot read ${asset.sourceFile}`, asset.sourceFile) }
+  }
+  const readOne = (asset: Asset): Promise<void> => run(options.read, asset, contextFor(options.read, undefined, asset))
+
+  // Read (hash) every file; a file that cannot be read is a failure and is not collected. A file the stat index
+  // vouches for is not read now: only if its outputs turn out to be needed after all.
   const readLimit = pLimit(READ_CONCURRENCY)
-  const readContext = contextFor(options.read)
   const read = await Promise.all(
     options.assets.map((asset) =>
       readLimit(async () => {
-        try {
-          await run(options.read, asset, readContext)
+        const candidate = options.candidateOf?.(asset)
+        if (candidate !== undefined && options.verify !== true) {
+          candidates.set(asset, candidate)
+          asset.sourceHash = candidate.indexed.hash
+          asset.binary = candidate.indexed.binary === true
           return asset
+        }
+        try {
+          await readOne(asset)
         } catch (error) {
-          const failure = error as StageFailure
-          failures.push({ step: 'read', file: asset.sourceFile, error: asConvoyError(failure.cause, 'ERR_CONVOY_READ', `cannot read ${asset.sourceFile}`, asset.sourceFile) })
+          failures.push(readFailure(asset, error))
           return undefined
         }
+        if (candidate !== undefined && candidate.indexed.hash !== asset.sourceHash) {
+          options.warn({ step: 'read', kind: 'stat-index-stale', file: asset.sourceFile, message: 'changed although its size, times and inode did not: only --verify noticed (the stat index is rebuilt)' })
+        }
+        return asset
       }),
     ),
   )
   const assets = read.filter((asset): asset is Asset => asset !== undefined)
   for (const asset of assets) byLogicalPath.set(asset.logicalPath, asset)
 
+  /** The collected files the stages of `asset` need processed first; throws a {@link StageFailure}. */
+  const dependenciesOf = async (asset: Asset): Promise<Asset[]> => {
+    const targets = new Set<Asset>()
+    const candidate = candidates.get(asset)
+    // An unread file's dependencies are what its stages looked up last time (the same bytes ask the same questions).
+    const found = candidate !== undefined ? [Object.keys(candidate.indexed.lookups ?? {})] : []
+    for (const stage of candidate === undefined ? stages : []) {
+      if (stage.dependencies === undefined || !stage.applies(asset)) continue
+      try {
+        found.push([...(await stage.dependencies(asset, contextFor(stage, undefined, asset)))])
+      } catch (error) {
+        throw new StageFailure(stage.name, asset, error)
+      }
+    }
+    for (const target of found.flat()) {
+      const dependency = byLogicalPath.get(target)
+      if (dependency !== undefined && dependency !== asset) targets.add(dependency)
+    }
+    return [...targets]
+  }
+
   // Dependencies between files (references, shipped .min siblings), then processing in dependency order.
   const failed = new Set<Asset>()
   const dependencies = new Map<Asset, Asset[]>()
   await Promise.all(
     assets.map(async (asset) => {
-      const targets = new Set<Asset>()
-      for (const stage of stages) {
-        if (stage.dependencies === undefined || !stage.applies(asset)) continue
-        try {
-          for (const target of await stage.dependencies(asset, contexts.get(stage)!)) {
-            const dependency = byLogicalPath.get(target)
-            if (dependency !== undefined) targets.add(dependency)
-          }
-        } catch (error) {
-          record(new StageFailure(stage.name, asset, error))
-          failed.add(asset)
-        }
+      try {
+        dependencies.set(asset, await dependenciesOf(asset))
+      } catch (error) {
+        record(error as StageFailure)
+        failed.add(asset)
+        dependencies.set(asset, [])
       }
-      dependencies.set(asset, [...targets])
     }),
   )
   const cycleSignature = stages.map((stage) => `${stage.name}:${stage.signature ?? ''}`).join('|')
   let processed = 0
+
+  /** Whether every member can keep its last outputs: all unread, and every lookup answered as it was last time. */
+  const stillHolds = (members: readonly Asset[]): boolean => {
+    if (!members.every((member) => candidates.has(member))) return false
+    const promised = new Map(members.map((member) => [member.logicalPath, candidates.get(member)!.entry.served]))
+    const answer = (logicalPath: string): string | null | undefined => promised.get(logicalPath) ?? servedPaths.get(logicalPath) ?? (byLogicalPath.has(logicalPath) ? undefined : null)
+    return members.every((member) => Object.entries(candidates.get(member)!.indexed.lookups ?? {}).every(([logicalPath, served]) => answer(logicalPath) === served))
+  }
+  /** Reused files whose fingerprinted bytes a stage of another file may ask for, loaded once from the storage. */
+  const loading = new Map<Asset, Promise<void>>()
+  const loadContents = (asset: Asset, dependent: Asset): Promise<void> => {
+    let promise = loading.get(asset)
+    if (promise === undefined) {
+      const path = candidates.get(asset)!.entry.fingerprinted
+      promise = (async () => {
+        const bytes = (await options.readStored?.(path)) ?? null
+        if (bytes === null) throw new ConvoyError('ERR_CONVOY_STORAGE', `@convoy/core: ${path}, the stored file of ${asset.logicalPath}, cannot be read`)
+        asset.contents = bytes
+      })()
+      loading.set(asset, promise)
+    }
+    return promise.catch((error: unknown) => {
+      throw new StageFailure('read', dependent, error)
+    })
+  }
 
   const processComponent = async (members: readonly Asset[], cyclic: boolean): Promise<void> => {
     let shared: string | undefined
@@ -172,7 +275,7 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
     }
     const each = async (phase: readonly Stage[]): Promise<void> => {
       for (const asset of members) {
-        for (const stage of phase) await run(stage, asset, contextFor(stage, component))
+        for (const stage of phase) await run(stage, asset, contextFor(stage, component, asset))
       }
     }
     // A member whose dependencies could not be found has its failure recorded already.
@@ -186,15 +289,43 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
         const cause = (dependencies.get(member) ?? []).find((dependency) => failed.has(dependency))
         if (cause !== undefined) throw new StageFailure('references', member, new ConvoyError('ERR_CONVOY_STEP', `@convoy/core: ${member.logicalPath} references ${cause.logicalPath}, which failed`))
       }
-      await each(content)
-      if (cyclic) {
-        for (const asset of members) cycleHashes.set(asset, component.sharedFingerprint())
-        for (const asset of members) servedPaths.set(asset.logicalPath, promisedServedName(asset) ?? fingerprintedName(asset.logicalPath, component.sharedFingerprint()))
+      if (stillHolds(members)) {
+        for (const member of members) servedPaths.set(member.logicalPath, candidates.get(member)!.entry.served)
+        for (const member of members) {
+          const { indexed, entry } = candidates.get(member)!
+          reused.add(member)
+          for (const warning of indexed.warnings ?? []) options.warn(warning)
+          options.onReused?.(member, entry)
+        }
+      } else {
+        // Unread members are needed after all: read them now, and they must still be what the index said.
+        for (const member of members) {
+          const candidate = candidates.get(member)
+          if (candidate === undefined) continue
+          candidates.delete(member)
+          member.binary = false
+          await readOne(member)
+          if (member.sourceHash !== candidate.indexed.hash) {
+            throw new StageFailure('read', member, new ConvoyError('ERR_CONVOY_READ', `@convoy/core: ${member.sourceFile} changed while collect was running; nothing is published: run collect again`, { file: member.sourceFile }))
+          }
+          dependencies.set(member, await dependenciesOf(member))
+        }
+        const memberSet = new Set(members)
+        for (const member of members) {
+          for (const dependency of dependencies.get(member) ?? []) {
+            if (!memberSet.has(dependency) && reused.has(dependency) && dependency.contents === null && content.some((stage) => stage.applies(dependency))) await loadContents(dependency, member)
+          }
+        }
         await each(content)
+        if (cyclic) {
+          for (const asset of members) cycleHashes.set(asset, component.sharedFingerprint())
+          for (const asset of members) servedPaths.set(asset.logicalPath, promisedServedName(asset) ?? fingerprintedName(asset.logicalPath, component.sharedFingerprint()))
+          await each(content)
+        }
+        await each([options.fingerprint, ...output])
+        for (const asset of members) servedPaths.set(asset.logicalPath, servedOf(asset).name)
+        await each([options.write])
       }
-      await each([options.fingerprint, ...output])
-      for (const asset of members) servedPaths.set(asset.logicalPath, servedOf(asset).name)
-      await each([options.write])
     } catch (error) {
       for (const member of members) failed.add(member)
       if (error instanceof StageFailure) record(error)
@@ -215,5 +346,26 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
     for (const member of members) done.set(member, promise)
   }
   await Promise.all([...new Set(done.values())])
-  return { assets: byLogicalPath, failures, get cacheHits() { return cacheHits }, contextFor: (stage) => contextFor(stage) }
+
+  const records = (): Map<Asset, IndexRecord> => {
+    const result = new Map<Asset, IndexRecord>()
+    for (const asset of byLogicalPath.values()) {
+      if (failed.has(asset)) continue
+      if (reused.has(asset)) {
+        const { logicalPath: _path, stamp: _stamp, ...kept } = candidates.get(asset)!.indexed
+        result.set(asset, kept)
+        continue
+      }
+      const seen = observed.get(asset)
+      const lookups = seen === undefined || seen.lookups.size === 0 ? undefined : Object.fromEntries([...seen.lookups].sort().map((logicalPath) => [logicalPath, servedPaths.get(logicalPath) ?? null]))
+      result.set(asset, {
+        hash: asset.sourceHash,
+        ...(asset.binary ? { binary: true as const } : {}),
+        ...(lookups === undefined ? {} : { lookups }),
+        ...(seen === undefined || seen.warnings.length === 0 ? {} : { warnings: seen.warnings }),
+      })
+    }
+    return result
+  }
+  return { assets: byLogicalPath, failures, get cacheHits() { return cacheHits }, reused, records, contextFor: (stage) => contextFor(stage) }
 }

@@ -1,16 +1,28 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
+import { ConvoyError } from '@convoy/errors'
 import { contentHash, integrity } from '@convoy/hash'
-import { looksBinary } from '../asset.js'
+import { stampOf } from '../../sources.js'
+import { looksBinary, type Asset } from '../asset.js'
 import type { Stage } from '../stage.js'
 
 /**
  * The run's first stage: hashes every file. The files a content stage reads (CSS, JS) are kept in memory for the
  * reference scan; the rest are streamed, hashed and given their SRI in one read, and read again only when an output
  * stage needs their bytes, so the whole tree never sits in memory at once.
+ *
+ * With `stampOf` (the stat the walk saw), a file whose stat is different once it has been read changed while it was
+ * read: the run fails rather than publish bytes that may be half old, half new, or a hash the index would pin to
+ * the wrong stat.
  */
-export function createReadStage(options: { readonly algorithm: string; readonly contentStages: readonly Stage[] }): Stage {
+export function createReadStage(options: { readonly algorithm: string; readonly contentStages: readonly Stage[]; readonly stampOf?: (asset: Asset) => string | undefined }): Stage {
+  const assertUnchanged = async (asset: Asset): Promise<void> => {
+    const before = options.stampOf?.(asset)
+    if (before === undefined) return
+    const after = stampOf(await stat(asset.sourceFile, { bigint: true })).key
+    if (after !== before) throw new ConvoyError('ERR_CONVOY_READ', `@convoy/core: ${asset.sourceFile} changed while collect was reading it; nothing is published: run collect again`, { file: asset.sourceFile })
+  }
   // The full-length hash of the original; the fingerprint of an untouched file is its prefix.
   const sourceHash = { algorithm: options.algorithm, length: createHash(options.algorithm).digest('hex').length }
   return {
@@ -20,6 +32,7 @@ export function createReadStage(options: { readonly algorithm: string; readonly 
     async run(asset, context) {
       if (options.contentStages.some((stage) => stage.applies(asset))) {
         const contents = new Uint8Array(await readFile(asset.sourceFile))
+        await assertUnchanged(asset)
         asset.sourceHash = contentHash(contents, sourceHash)
         // A binary file with a text name is not held for the content stages: it is streamed like any other binary.
         if (looksBinary(contents)) {
@@ -38,6 +51,7 @@ export function createReadStage(options: { readonly algorithm: string; readonly 
         hash.update(chunk as Buffer)
         sri.update(chunk as Buffer)
       }
+      await assertUnchanged(asset)
       asset.sourceHash = hash.digest('hex')
       asset.sourceIntegrity = `sha384-${sri.digest('base64')}`
     },
