@@ -232,7 +232,8 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
   }
   if (failures.length > 0) throw collectFailed(failures)
 
-  const next = createManifest({ files: entries, carpools, baseUrl: options.baseUrl, hash })
+  // Nothing changed at all (every file reused, the same bundles): the manifest in force is this run's, as it is.
+  const next = isUnchanged(previous, entries, carpools, options) ? previous! : createManifest({ files: entries, carpools, baseUrl: options.baseUrl, hash })
   const now = options.now()
   let manifest = supersede(previous, next, { now })
   let manifestChanged = previous === null || manifest !== previous
@@ -245,7 +246,9 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     manifestChanged = written !== null
     if (written !== null) manifest = written
   }
-  if (!dryRun && options.statIndex !== undefined) {
+  // An index of this very manifest, every file reused, none added or gone: it would be written as it is.
+  const indexUnchanged = !manifestChanged && index !== undefined && result.reused.size === run.assets.length && index.files.size === run.assets.length
+  if (!dryRun && options.statIndex !== undefined && !indexUnchanged) {
     await saveStatIndex(options, run, result.records(), manifest.id).catch((error: unknown) => {
       pushWarning({ step: 'read', kind: 'stat-index', message: `the stat index ${options.statIndex!.file} cannot be written (${(error as Error).message}); the next run reads every file` })
     })
@@ -269,6 +272,16 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     dryRun,
     seconds: (performance.now() - run.started) / 1000,
   }
+}
+
+/** Whether this run's files and bundles are exactly those of the manifest in force, under the same settings. */
+function isUnchanged(previous: Manifest | null, entries: Readonly<Record<string, ManifestEntry>>, carpools: Readonly<Record<string, ManifestCarpool>>, options: ResolvedCollectOptions): boolean {
+  if (previous === null || previous.baseUrl !== options.baseUrl || previous.hash.algorithm !== options.hash.algorithm || previous.hash.length !== options.hash.length) return false
+  const paths = Object.keys(entries)
+  // Reused entries are the previous manifest's own objects: identity is enough.
+  if (paths.length !== Object.keys(previous.files).length || !paths.every((path) => Object.hasOwn(previous.files, path) && previous.files[path] === entries[path])) return false
+  const names = Object.keys(carpools)
+  return names.length === Object.keys(previous.carpools).length && names.every((name) => Object.hasOwn(previous.carpools, name) && JSON.stringify(previous.carpools[name]) === JSON.stringify(carpools[name]))
 }
 
 /** Every storage path a manifest entry relies on: the original, the fingerprinted and served files, map, variants. */
