@@ -172,6 +172,7 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     return storedPathsOf(asset.logicalPath, entry).every((path) => existing.has(path)) ? { indexed, entry } : undefined
   }
 
+  const bundled = new Set(options.carpools.flatMap((carpool) => carpool.members))
   const result = await runStages({
     assets: run.assets,
     read: createReadStage({ algorithm: hash.algorithm, contentStages: options.stages.filter((stage) => stage.phase === 'content'), stampOf: (asset) => run.stamps.get(asset)?.key }),
@@ -186,6 +187,8 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     verify: options.verify,
     readStored: (path) => storage.read(path),
     onReused: (asset, entry) => (entries[asset.logicalPath] = entry),
+    // Declared bundles are built after the stages, from their members' served bytes.
+    keepBytes: (asset) => bundled.has(asset.logicalPath),
   })
   const failures: CollectFailure[] = [...result.failures]
 

@@ -41,6 +41,11 @@ export interface StageRunOptions {
   readonly readStored?: (path: string) => Promise<Uint8Array | null>
   /** Told each reused file and the manifest entry it keeps. */
   readonly onReused?: (asset: Asset, entry: ManifestEntry) => void
+  /**
+   * Files whose bytes are needed after the stages (carpool members). Every other file's bytes are let go once it is
+   * stored and every file depending on it is processed, so memory follows the files in flight, not the tree.
+   */
+  readonly keepBytes?: (asset: Asset) => boolean
 }
 
 export interface StageRunResult {
@@ -96,6 +101,8 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
   }
   const candidates = new Map<Asset, ReuseCandidate>()
   const reused = new Set<Asset>()
+  /** Files whose bytes were let go (stored, and nothing left depends on them). */
+  const released = new Set<Asset>()
 
   const fingerprint = (contents: Uint8Array | readonly Uint8Array[]): string => contentHash(Array.isArray(contents) ? contents : [contents as Uint8Array], hash)
   const promisedServedName = (asset: Asset): string | undefined => {
@@ -132,7 +139,9 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
     },
     fingerprintedContentsOf: (logicalPath) => {
       lookup(logicalPath)
-      return servedPaths.has(logicalPath) ? (byLogicalPath.get(logicalPath)?.contents ?? undefined) : undefined
+      const target = byLogicalPath.get(logicalPath)
+      if (target !== undefined && released.has(target)) throw new Error(`@convoy/core: stage ${stage.name} asked for the bytes of ${logicalPath} without naming it in dependencies()`)
+      return servedPaths.has(logicalPath) ? (target?.contents ?? undefined) : undefined
     },
     bytesOf: async (output: AssetOutput) => output.bytes ?? new Uint8Array(await readFile(output.file!)),
     // One cache for every stage: keyed by the stage, everything that decides its output, and the input.
@@ -215,7 +224,7 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
     }
     for (const target of found.flat()) {
       const dependency = byLogicalPath.get(target)
-      if (dependency !== undefined && dependency !== asset) targets.add(dependency)
+      if (dependency !== undefined) targets.add(dependency)
     }
     return [...targets]
   }
@@ -234,6 +243,28 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
       }
     }),
   )
+  // How many files still to be processed depend on each file: its bytes are kept until that is none.
+  const dependents = new Map<Asset, number>()
+  const counted = new Map(assets.map((asset) => [asset, dependencies.get(asset) ?? []]))
+  for (const targets of counted.values()) for (const target of targets) dependents.set(target, (dependents.get(target) ?? 0) + 1)
+  const finished = new Set<Asset>()
+  const release = (asset: Asset): void => {
+    if (!finished.has(asset) || (dependents.get(asset) ?? 0) > 0 || options.keepBytes?.(asset) === true || released.has(asset)) return
+    released.add(asset)
+    asset.original = null
+    asset.contents = null
+    asset.outputs.length = 0
+  }
+  const finish = (members: readonly Asset[]): void => {
+    for (const member of members) finished.add(member)
+    for (const member of members) {
+      for (const target of counted.get(member) ?? []) {
+        dependents.set(target, (dependents.get(target) ?? 1) - 1)
+        release(target)
+      }
+    }
+    for (const member of members) release(member)
+  }
   const cycleSignature = stages.map((stage) => `${stage.name}:${stage.signature ?? ''}`).join('|')
   let processed = 0
 
@@ -331,6 +362,7 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
       if (error instanceof StageFailure) record(error)
       else throw error
     }
+    finish(members)
     processed += members.length
     options.onProcessed?.(processed, assets.length)
   }

@@ -14,6 +14,8 @@ export interface TaskCache {
 
 export function createDiskCache(directory: string): TaskCache {
   const pathOf = (key: string): string => join(directory, key.slice(0, 2), key)
+  // Each of the 256 shard folders is made once per process, not once per entry.
+  const made = new Set<string>()
   return {
     async get(key) {
       let bytes: Buffer
@@ -27,12 +29,17 @@ export function createDiskCache(directory: string): TaskCache {
     async set(key, parts) {
       const path = pathOf(key)
       const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`
+      const shard = key.slice(0, 2)
       try {
-        await mkdir(join(directory, key.slice(0, 2)), { recursive: true })
+        if (!made.has(shard)) {
+          await mkdir(join(directory, shard), { recursive: true })
+          made.add(shard)
+        }
         await writeFile(temporary, encode(parts))
         await rename(temporary, path)
       } catch {
         // A cache that cannot be written only costs speed next time; the run itself goes on.
+        made.delete(shard) // the folder may have been removed meanwhile: made again on the next write
         await rm(temporary, { force: true })
       }
     },
