@@ -117,18 +117,27 @@ export function compressSync(data: Uint8Array, options: CompressOptions = {}): C
   return keep(data, options, plan, plan.map(({ name, level, text }) => ENCODINGS[name].encodeSync(data, level, { text })))
 }
 
-interface PlannedVariant {
+/** One variant to make: its encoding, the level for this input's size, and whether the input is text. */
+export interface PlannedVariant {
   readonly name: EncodingName
   readonly level: number
   readonly text: boolean
 }
 
 function planFor(data: Uint8Array, options: CompressOptions): PlannedVariant[] {
+  const resolved = resolveCompressOptions(options) // checked even when there is nothing to compress
+  if (data.length === 0) return []
+  return planVariants(data.length, options.text ?? (isUtf8(data) && !data.includes(0)), resolved)
+}
+
+/**
+ * The variants to make of an input of `length` bytes: the configured encodings at their levels, capped for large
+ * inputs (`largeInput`). Shared with `compressFile`, so a streamed file gets the levels its bytes would in memory.
+ */
+export function planVariants(length: number, text: boolean, options: CompressOptions): PlannedVariant[] {
   // Resolving an already resolved shape gives it back unchanged, so workers can be sent either.
   const resolved = resolveCompressOptions(options)
-  if (data.length === 0) return []
-  const text = options.text ?? (isUtf8(data) && !data.includes(0))
-  const large = resolved.largeInput !== false && data.length > resolved.largeInput.bytes ? resolved.largeInput.levels : {}
+  const large = resolved.largeInput !== false && length > resolved.largeInput.bytes ? resolved.largeInput.levels : {}
   return resolved.encodings.map((name) => ({ name, level: Math.min(resolved.levels[name], large[name] ?? Infinity), text }))
 }
 

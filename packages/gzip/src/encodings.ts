@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { promisify } from 'node:util'
+import type { Transform } from 'node:stream'
 import type * as Zlib from 'node:zlib'
 import { CONTENT_ENCODINGS, contentEncodingOfPath, type ContentEncoding } from '@convoy/storage'
 
@@ -7,6 +8,8 @@ import { CONTENT_ENCODINGS, contentEncodingOfPath, type ContentEncoding } from '
 export interface EncodeHints {
   /** The input is UTF-8 text (brotli has a text mode). */
   readonly text: boolean
+  /** The input's length, for a stream whose bytes are not there yet (brotli's size hint). Default: the data's length, or unknown. */
+  readonly size?: number
 }
 
 /**
@@ -41,6 +44,16 @@ export interface Encoding {
   readonly version: string
   encodeSync(data: Uint8Array, level: number, hints: EncodeHints): Uint8Array
   encode(data: Uint8Array, level: number, hints: EncodeHints): Promise<Uint8Array>
+  /**
+   * A stream encoder, for inputs too large to hold in memory (`compressFile`). Its raw output still goes through
+   * {@link fixOutput}, as `encode`'s does, to be the same bytes.
+   */
+  createEncoder(level: number, hints: EncodeHints): Transform
+  /**
+   * Makes output bytes the same on every platform, in place; `offset` is where `chunk` starts in the whole output (a
+   * stream fixes chunk by chunk). gzip's OS byte.
+   */
+  fixOutput?(chunk: Uint8Array, offset: number): void
 }
 
 // node:zlib is required on first use, not imported, so that importing this package for content negotiation alone
@@ -51,16 +64,20 @@ let gzipAsync: ((data: Uint8Array, options: Zlib.ZlibOptions) => Promise<Buffer>
 let brotliAsync: ((data: Uint8Array, options: Zlib.BrotliOptions) => Promise<Buffer>) | undefined
 
 // zlib writes the OS byte of the build platform (3 on Unix, 10 on Windows): make it the same everywhere.
+const GZIP_OS_OFFSET = 9
+const fixGzipOs = (chunk: Uint8Array, offset: number): void => {
+  if (offset <= GZIP_OS_OFFSET && GZIP_OS_OFFSET < offset + chunk.length) chunk[GZIP_OS_OFFSET - offset] = 3
+}
 const unixGzip = (bytes: Buffer): Buffer => {
-  bytes[9] = 3
+  fixGzipOs(bytes, 0)
   return bytes
 }
-const brotliParams = (data: Uint8Array, level: number, hints: EncodeHints): { params: Record<number, number> } => {
+const brotliParams = (size: number, level: number, hints: EncodeHints): { params: Record<number, number> } => {
   const { constants } = zlib()
   return {
     params: {
       [constants.BROTLI_PARAM_QUALITY]: level,
-      [constants.BROTLI_PARAM_SIZE_HINT]: data.length,
+      [constants.BROTLI_PARAM_SIZE_HINT]: size,
       [constants.BROTLI_PARAM_MODE]: hints.text ? constants.BROTLI_MODE_TEXT : constants.BROTLI_MODE_GENERIC,
     },
   }
@@ -79,6 +96,8 @@ export const ENCODINGS = Object.freeze({
     version: `zlib ${process.versions.zlib ?? 'unknown'}`,
     encodeSync: (data, level) => unixGzip(zlib().gzipSync(data, { level })),
     encode: async (data, level) => unixGzip(await (gzipAsync ??= promisify(zlib().gzip))(data, { level })),
+    createEncoder: (level) => zlib().createGzip({ level }),
+    fixOutput: fixGzipOs,
   },
   br: {
     name: 'br',
@@ -89,8 +108,10 @@ export const ENCODINGS = Object.freeze({
     defaultLevel: 11,
     largeInputLevel: 9,
     version: `brotli ${process.versions.brotli ?? 'unknown'}`,
-    encodeSync: (data, level, hints) => zlib().brotliCompressSync(data, brotliParams(data, level, hints)),
-    encode: (data, level, hints) => (brotliAsync ??= promisify(zlib().brotliCompress))(data, brotliParams(data, level, hints)),
+    encodeSync: (data, level, hints) => zlib().brotliCompressSync(data, brotliParams(hints.size ?? data.length, level, hints)),
+    encode: (data, level, hints) => (brotliAsync ??= promisify(zlib().brotliCompress))(data, brotliParams(hints.size ?? data.length, level, hints)),
+    // A size hint of 0 means unknown.
+    createEncoder: (level, hints) => zlib().createBrotliCompress(brotliParams(hints.size ?? 0, level, hints)),
   },
 } satisfies Record<ContentEncoding, Encoding>)
 

@@ -10,5 +10,6 @@ export {
   type EncodingLevels,
   type CompressedVariants,
 } from './compress.js'
+export { compressFile, TEXT_SNIFF_BYTES, type CompressFileOptions, type CompressedFile, type CompressedFiles } from './compress-file.js'
 export { isCompressible, COMPRESSIBLE_EXTENSIONS, type CompressibleOptions } from './compressible.js'
 export { parseAcceptEncoding, chooseCoding, createAcceptEncodingCache, isOldMsie, type AcceptedCodings, type Coding } from './accept-encoding.js'

@@ -36,7 +36,8 @@ export function parseManifest(text: string, source: string): Manifest {
       ...(column === undefined ? {} : { column }),
     })
   }
-  return canonicalManifest(value, source)
+  // The parsed value is ours alone: parts already in canonical form are kept rather than copied.
+  return canonicalManifest(value, source, { reuse: true, mutable: true })
 }
 
 /**
@@ -49,7 +50,8 @@ export function parseManifest(text: string, source: string): Manifest {
  * await storage.put(MANIFEST_FILE, serializeManifest(manifest))
  */
 export function serializeManifest(manifest: Manifest): string {
-  return `${printManifest(canonicalManifest(manifest, 'manifest to serialize'))}\n`
+  // Only printed, never handed out: what is already canonical needs no copy.
+  return `${printManifest(canonicalManifest(manifest, 'manifest to serialize', { reuse: true }))}\n`
 }
 
 /** What {@link createManifest} builds a manifest from. */

@@ -10,6 +10,7 @@ import {
   type ManifestEntry,
   type ManifestHistoryEntry,
 } from './types.js'
+import { fastDropped, fastFiles } from './fast-check.js'
 
 type Json = Record<string, unknown>
 type Check<T> = (value: unknown, where: string) => T
@@ -42,8 +43,20 @@ const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  * Validates a manifest-shaped value and returns its canonical form: only known fields, in the documented order,
  * `files`/`carpools` and every `dropped` list sorted. Throws `ERR_CONVOY_MANIFEST` naming `source` and the field.
  * Unknown fields are ignored so that a later minor release may add optional fields without breaking older readers.
+ *
+ * `files` and `dropped` lists, the bulk of a large manifest, go through the allocation-free checks of
+ * fast-check.ts first; anything those do not vouch for is checked here, field by field, for the error message.
+ * With `reuse`, parts already in canonical form are kept instead of copied (for a result that is only read, or
+ * whose input nobody else holds); with `mutable` too (a value fresh from `JSON.parse`), an entry that needs a copy
+ * replaces its original in place: a 100,000-entry manifest then costs one object graph, not two. `fast: false`
+ * runs the descriptive checks alone (the tests hold both paths to the same answers).
  */
-export function canonicalManifest(value: unknown, source: string): Manifest {
+export function canonicalManifest(
+  value: unknown,
+  source: string,
+  options: { readonly reuse?: boolean; readonly mutable?: boolean; readonly fast?: boolean } = {},
+): Manifest {
+  const { reuse = false, mutable = false, fast = true } = options
   const fail = (where: string, problem: string): never => {
     throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/manifest: ${source}: ${where === '' ? '' : `${where}: `}${problem}`, {
       file: source,
@@ -121,10 +134,11 @@ export function canonicalManifest(value: unknown, source: string): Manifest {
     typeof v === 'string' && ISO_TIME.test(v) && !Number.isNaN(Date.parse(v)) ? v : expected('an ISO 8601 time')(v, where)
   const historyEntry: Check<ManifestHistoryEntry> = (v, where) => {
     const o = object(v, where)
+    // A list is kept only when fresh from JSON.parse (`mutable`): a caller's array may carry a `toJSON` of its own.
     return {
       supersededAt: field(o, 'supersededAt', where, time),
       id: field(o, 'id', where, text),
-      dropped: [...new Set(field(o, 'dropped', where, list(path)))].sort(byCodeUnits),
+      dropped: (fast && Object.hasOwn(o, 'dropped') ? fastDropped(o.dropped, mutable) : undefined) ?? [...new Set(field(o, 'dropped', where, list(path)))].sort(byCodeUnits),
     }
   }
   const hash: Check<Manifest['hash']> = (v, where) => {
@@ -142,7 +156,7 @@ export function canonicalManifest(value: unknown, source: string): Manifest {
   const id = field(value, 'id', '', text)
   const baseUrl = field(value, 'baseUrl', '', anyText)
   const hashSettings = field(value, 'hash', '', hash)
-  const files = field(value, 'files', '', record(path, entry))
+  const files = (fast && Object.hasOwn(value, 'files') ? fastFiles(value.files, reuse, mutable) : undefined) ?? field(value, 'files', '', record(path, entry))
   const carpools = field(value, 'carpools', '', record(text, carpool))
   for (const [name, pool] of Object.entries(carpools)) {
     pool.members.forEach((member, i) => {
@@ -163,16 +177,34 @@ export function canonicalManifest(value: unknown, source: string): Manifest {
 /**
  * Pretty-prints a canonical manifest like `JSON.stringify(value, null, 2)`, except that the keys of `files` and
  * `carpools` come out sorted even when they look like integers (`"404"`), which plain objects would reorder.
+ * Everything below those records is printed by `JSON.stringify` itself (their fields have fixed, non-numeric names),
+ * which is what makes writing a 100,000-entry manifest fast.
  */
-export function printManifest(value: unknown, indent = '', sortKeys = false): string {
-  if (typeof value !== 'object' || value === null) return JSON.stringify(value)
-  const inner = `${indent}  `
-  const items = Array.isArray(value)
-    ? value.map((item) => printManifest(item, inner))
-    : (sortKeys ? Object.keys(value).sort(byCodeUnits) : Object.keys(value)).map(
-        (key) =>
-          `${JSON.stringify(key)}: ${printManifest((value as Json)[key], inner, indent === '' && (key === 'files' || key === 'carpools'))}`,
-      )
-  const [open, close] = Array.isArray(value) ? ['[', ']'] : ['{', '}']
-  return items.length === 0 ? open + close : `${open}\n${inner}${items.join(`,\n${inner}`)}\n${indent}${close}`
+export function printManifest(value: unknown): string {
+  if (!isObject(value)) return JSON.stringify(value, null, 2)
+  const records = ['files', 'carpools'].filter((key) => isObject(value[key]))
+  // Keys already in order (none that looks like an integer was moved ahead): one native call for everything.
+  if (records.every((key) => isSorted(Object.keys(value[key] as Json)))) return JSON.stringify(value, null, 2)
+  const items = Object.keys(value).map((key) => {
+    const child = value[key]
+    const text = records.includes(key) ? printRecord(child as Json) : indent(JSON.stringify(child, null, 2))
+    return `${JSON.stringify(key)}: ${text}`
+  })
+  return items.length === 0 ? '{}' : `{\n  ${items.join(',\n  ')}\n}`
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false
+  return true
+}
+
+/** JSON text one level deeper: every line after the first indented by two more spaces. */
+const indent = (text: string): string => text.replaceAll('\n', '\n  ')
+
+/** A record at the second level, its keys sorted by UTF-16 code units. */
+function printRecord(record: Json): string {
+  const keys = Object.keys(record).sort(byCodeUnits)
+  if (keys.length === 0) return '{}'
+  const items = keys.map((key) => `${JSON.stringify(key)}: ${indent(indent(JSON.stringify(record[key], null, 2)))}`)
+  return `{\n    ${items.join(',\n    ')}\n  }`
 }

@@ -72,7 +72,7 @@ export function createBundleLookup(source: FileSource, options: IndexOptions, mi
     const siblings = await index.listing.find([`${bundle}.gz`, `${bundle}.br`])
     const files: FoundFile[] = [main, ...siblings.values()]
     // Content-addressed names: immutable, like every fingerprinted file, whatever the manifest says.
-    await addFiles(source, index, files, new Set(files.map((file) => file.path)), () => cacheControl, options)
+    await addFiles(source, index, files, () => true, () => cacheControl, options)
     foundIn(index).bundles.add(bundle)
     return true
   }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
 import { ENCODING_NAMES, encodingOfPath, type EncodingName } from '@convoy/gzip'
-import { MANIFEST_FILE, parseManifest, storagePathsOf, type Manifest } from '@convoy/manifest'
+import { MANIFEST_FILE, type Manifest } from '@convoy/manifest'
 import { contentTypeOf, encodedSiblingPath, withoutEncodingExtension } from '@convoy/storage'
-import { eachLimit, type FileSource, type FoundFile, type SourceListing } from './sources.js'
+import { IMMUTABLE, MANIFEST, SHORT, listedCandidates, manifestCandidates, type Caching, type Candidates } from './candidates.js'
+import { eachLimit, isServablePath, type FileSource, type FoundFile, type SourceListing } from './sources.js'
 
 /** A file of the index, with its bytes when they are held in memory. */
 export interface IndexedFile extends FoundFile {
@@ -44,11 +45,22 @@ export interface Resource {
 }
 
 export interface FileIndex {
-  /** Decoded storage path (no leading slash) → resource. */
+  /** Decoded storage path (no leading slash) → resource, for every path resolved so far. */
   readonly resources: Map<string, Resource>
+  /**
+   * Every path this index may serve (those the manifest names, or every file the listing found) → its caching.
+   * A path is resolved — found, stat'ed, read when small, its headers built — at its first request, with its
+   * precompressed siblings (see {@link resolvePath}): a build is then the manifest and this map, whatever the
+   * number of files, and a process only ever pays for the files its pages ask for.
+   */
+  readonly candidates: Candidates
+  /** Candidates resolved and found missing: not looked for again until the next index. */
+  readonly absent: Set<string>
+  /** Resolutions in progress, by the path their family is named after, so concurrent requests share one. */
+  readonly pending: Map<string, Promise<void>>
   /** What this build saw of the source: files added later are found through the same resolved root. */
   readonly listing: SourceListing
-  /** Bytes of the memory cache still free for files added after the build. */
+  /** Bytes of the memory cache still free. */
   memoryLeft: number
 }
 
@@ -64,42 +76,13 @@ export interface IndexOptions {
 async function loadManifest(listing: SourceListing, option: IndexOptions['manifest']): Promise<Manifest | undefined> {
   if (option === false) return undefined
   if (typeof option === 'object') return option
-  const found = await listing.readManifest(option ?? MANIFEST_FILE, option !== undefined)
-  return found === null ? undefined : parseManifest(found.text, found.source)
-}
-
-/**
- * Paths whose names the manifest says are content-addressed (fingerprinted, served, maps, compressed siblings,
- * carpools): only these are cached for a year. A path the manifest also names as something mutable (an original,
- * a path of an earlier version) is not, so a clash can only shorten caching, never make a mutable file immutable.
- */
-function immutablePaths(manifest: Manifest): Set<string> {
-  const immutable = new Set<string>()
-  const addBundle = (served: string, encodings: Manifest['carpools'][string]['encodings']): void => {
-    immutable.add(served)
-    for (const name of ENCODING_NAMES) {
-      const sibling = encodings?.[name]
-      if (sibling) immutable.add(sibling.path)
-    }
-  }
-  for (const entry of Object.values(manifest.files)) {
-    addBundle(entry.served, entry.encodings)
-    immutable.add(entry.fingerprinted)
-    if (entry.map !== undefined) immutable.add(entry.map)
-  }
-  for (const carpool of Object.values(manifest.carpools)) addBundle(carpool.served, carpool.encodings)
-  for (const logicalPath of Object.keys(manifest.files)) immutable.delete(logicalPath)
-  for (const entry of manifest.history) for (const path of entry.dropped) immutable.delete(path)
-  immutable.delete(MANIFEST_FILE)
-  return immutable
+  return (await listing.readManifest(option ?? MANIFEST_FILE, option !== undefined)) ?? undefined
 }
 
 /** Which files fit in the memory cache: immutable ones first, then compressed ones, then small before large. */
-function pickCached(files: Iterable<FoundFile>, immutable: Set<string>, budget: number, options: IndexOptions): FoundFile[] {
-  const rank = (file: FoundFile): number => (immutable.has(file.path) ? 0 : 2) + (encodingOfPath(file.path) === undefined ? 1 : 0)
-  const candidates = [...files]
-    .filter((file) => file.size <= options.memoryCacheMaxFileBytes)
-    .sort((a, b) => rank(a) - rank(b) || a.size - b.size)
+function pickCached(files: readonly FoundFile[], immutable: (path: string) => boolean, budget: number, options: IndexOptions): FoundFile[] {
+  const rank = (file: FoundFile): number => (immutable(file.path) ? 0 : 2) + (encodingOfPath(file.path) === undefined ? 1 : 0)
+  const candidates = files.filter((file) => file.size <= options.memoryCacheMaxFileBytes).sort((a, b) => rank(a) - rank(b) || a.size - b.size)
   const picked: FoundFile[] = []
   for (const file of candidates) {
     if (file.size > budget) break
@@ -126,31 +109,61 @@ async function hashStream(source: FileSource, file: FoundFile): Promise<string |
 }
 
 /**
- * Builds the index once: the files (those the manifest names, or every file when there is none), the bytes of
- * small ones, and the headers of every way of answering every URL. A request is then a Map lookup.
+ * Builds an index: reads and checks the manifest (a bad one fails here, naming the file) and notes every path it
+ * names, or, without a manifest, lists the files there are (a walk of the directory's folders, with no `stat` per
+ * file, or the storage's listing). Nothing is opened or stat'ed per file: each path is resolved at its first
+ * request ({@link resolvePath}), and a request after that is a `Map` lookup.
  */
 export async function buildIndex(source: FileSource, options: IndexOptions): Promise<FileIndex> {
   const listing = await source.begin()
   const manifest = await loadManifest(listing, options.manifest)
-  let found: Map<string, FoundFile>
-  let immutable: Set<string>
-  if (manifest === undefined) {
-    found = await listing.enumerate()
-    immutable = new Set()
-  } else {
-    // Earlier versions' files stay servable while they exist: pages rendered before a deploy still ask for them.
-    const wanted = storagePathsOf(manifest).add(MANIFEST_FILE)
-    for (const entry of manifest.history) for (const path of entry.dropped) wanted.add(path)
-    found = await listing.find(wanted)
-    immutable = immutablePaths(manifest)
-  }
+  const candidates = manifest === undefined ? listedCandidates(await listing.enumerate()) : manifestCandidates(manifest)
+  return { resources: new Map(), candidates, absent: new Set(), pending: new Map(), listing, memoryLeft: options.memoryCacheBytes }
+}
 
-  const resources = new Map<string, Resource>()
-  const index: FileIndex = { resources, listing, memoryLeft: options.memoryCacheBytes }
-  const cacheControlOf = (path: string): string =>
-    path === MANIFEST_FILE ? MANIFEST_CACHE_CONTROL : immutable.has(path) ? immutableCacheControl(options) : shortCacheControl(options)
-  await addFiles(source, index, found.values(), immutable, cacheControlOf, options)
-  return index
+/** Whether `path` may still be resolved in `index`: a candidate not yet resolved, and servable. */
+export function isUnresolved(index: FileIndex, path: string): boolean {
+  return index.candidates.cachingOf(path) !== undefined && !index.resources.has(path) && !index.absent.has(path)
+}
+
+/**
+ * Resolves `path` (a candidate of `index`) and the rest of its family — the file a precompressed sibling belongs
+ * to, and that file's siblings — so a file and its siblings are always found together and negotiated. Afterwards
+ * each of them is in `index.resources` or in `index.absent`. Concurrent calls for one family share one resolution.
+ * Rejects when the source fails (not when a file is missing); nothing is remembered then, the next request tries again.
+ */
+export function resolvePath(source: FileSource, index: FileIndex, path: string, options: IndexOptions): Promise<void> {
+  const { candidates } = index
+  const inner = encodingOfPath(path) === undefined ? undefined : withoutEncodingExtension(path)
+  const base = inner !== undefined && candidates.cachingOf(inner) !== undefined ? inner : path
+  let job = index.pending.get(base)
+  if (job !== undefined) return job
+  const family = [base]
+  const addSiblings = (of: string): void => {
+    for (const name of ENCODING_NAMES) {
+      const sibling = encodedSiblingPath(of, name)
+      if (candidates.cachingOf(sibling) !== undefined && !family.includes(sibling)) family.push(sibling)
+    }
+  }
+  addSiblings(base)
+  if (base !== path) {
+    if (!family.includes(path)) family.push(path)
+    addSiblings(path)
+  }
+  // Paths a manifest may name but that are never served (dotfiles, dot-folders) are not looked for.
+  const wanted = family.filter((member) => isServablePath(member) && !index.resources.has(member) && !index.absent.has(member))
+  const immutable = (member: string): boolean => candidates.cachingOf(member) === IMMUTABLE
+  job = (async () => {
+    const found = await index.listing.find(wanted)
+    await addFiles(source, index, found.values(), immutable, (member) => cacheControlOf(candidates.cachingOf(member) ?? SHORT, options), options)
+    for (const member of family) if (!index.resources.has(member)) index.absent.add(member)
+  })().finally(() => index.pending.delete(base))
+  index.pending.set(base, job)
+  return job
+}
+
+function cacheControlOf(caching: Caching, options: IndexOptions): string {
+  return caching === MANIFEST ? MANIFEST_CACHE_CONTROL : caching === IMMUTABLE ? immutableCacheControl(options) : shortCacheControl(options)
 }
 
 /**
@@ -173,14 +186,15 @@ const NO_VARIANTS = Object.freeze({})
 
 /**
  * Adds `found` to the index (paths it already has are left as they are): the bytes of those that fit in what is
- * left of the memory cache, a validator for each, and the headers of every way of answering every URL. A file and
- * its precompressed siblings (`.gz`, `.br`, … of `ENCODINGS`) must be added together, so they are negotiated.
+ * left of the memory cache (so the cache fills in the order files are first asked for), a validator for each, and
+ * the headers of every way of answering every URL. A file and its precompressed siblings (`.gz`, `.br`, … of
+ * `ENCODINGS`) must be added together, so they are negotiated.
  */
 export async function addFiles(
   source: FileSource,
   index: FileIndex,
   found: Iterable<FoundFile>,
-  immutable: Set<string>,
+  immutable: (path: string) => boolean,
   cacheControlOf: (path: string) => string,
   options: IndexOptions,
 ): Promise<void> {

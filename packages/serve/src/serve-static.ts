@@ -50,8 +50,9 @@ export interface ServeStaticMiddleware {
 /**
  * Serves the output of `convoy collect` from a directory or a `Storage`: precompressed `.br`/`.gz` siblings chosen
  * by `Accept-Encoding`, a year of `immutable` caching for fingerprinted names the manifest knows, validators and
- * ranges. Every servable path is indexed once at start, so a request is one Map lookup: nothing outside the index
- * (`..`, encoded or not, symlinks out of the root, dotfiles) can ever be served, and no `stat` runs per request.
+ * ranges. Every servable path is indexed at start (from the manifest, without opening a file) and each file is found
+ * once, at its first request, so a request after that is one Map lookup: nothing outside the index (`..`, encoded
+ * or not, symlinks out of the root, dotfiles) can ever be served, and no `stat` runs per request.
  * The one exception: a request for a carpool bundle (`CARPOOL/css/<hex>.cmin.css`, `CARPOOL/js/<hex>.cmin.js`, or
  * their `.gz`/`.br`) the index lacks is looked up once, since the runtime writes those at request time.
  * With `root`, the manifest file is watched: a new `convoy collect` into the root is indexed and swapped in by itself.

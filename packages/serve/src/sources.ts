@@ -2,6 +2,7 @@ import { open, readFile, readdir, realpath, stat } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
 import { Readable } from 'node:stream'
 import { ConvoyError } from '@convoy/errors'
+import { parseManifest, readManifestFile, type Manifest } from '@convoy/manifest'
 import type { Storage } from '@convoy/storage'
 
 /** The part of a `Storage` that serving needs: enumerate, size and read objects. */
@@ -20,12 +21,15 @@ export interface FoundFile {
 
 /** What one index build sees of a source: the root is resolved once per build, so a swapped symlink is seen whole. */
 export interface SourceListing {
-  /** Every servable file (no manifest: serve what is there). */
-  enumerate(): Promise<Map<string, FoundFile>>
-  /** Those of `paths` that exist as servable files (a manifest names them). */
+  /**
+   * The paths of every servable file (no manifest: serve what is there), without a `stat` per file: a directory is
+   * walked folder by folder, a storage listed. `find` then uses what this saw.
+   */
+  enumerate(): Promise<Iterable<string>>
+  /** Those of `paths` that exist as servable files, with their size and time (a request asks for them). */
   find(paths: Iterable<string>): Promise<Map<string, FoundFile>>
   /** The text of the manifest at `path` (a filesystem path for directories, a storage path for storages), or `null`. */
-  readManifest(path: string, explicit: boolean): Promise<{ text: string; source: string } | null>
+  readManifest(path: string, explicit: boolean): Promise<Manifest | null>
 }
 
 /** Where files come from: a directory on disk or a `Storage`. */
@@ -43,16 +47,19 @@ export interface FileSource {
 }
 
 /**
+ * Servable paths, as one linear regex (no segment holds the "/" that separates them, so it never backtracks): not
+ * starting with a drive letter; segments that are not empty and do not start with a dot (so no `.`, `..` or
+ * dotfile), with no "/", backslash or NUL.
+ */
+const SERVABLE_PATH = /^(?![A-Za-z]:)[^/\\\0.][^/\\\0]*(?:\/[^/\\\0.][^/\\\0]*)*$/
+
+/**
  * True for a path we are willing to serve: relative, `/`-separated, no empty, `.` or `..` segment, no segment
  * starting with a dot (dotfiles are never served), no backslash, NUL or drive letter. Every index key passes this,
  * whatever a manifest or a storage listing says.
  */
 export function isServablePath(path: string): boolean {
-  if (path === '' || path.includes('\\') || path.includes('\0') || /^[A-Za-z]:/.test(path)) return false
-  for (const segment of path.split('/')) {
-    if (segment === '' || segment.startsWith('.')) return false
-  }
-  return true
+  return SERVABLE_PATH.test(path)
 }
 
 /** Runs `task` over `items` with at most `limit` at a time. */
@@ -74,6 +81,12 @@ export function isInside(rootReal: string, path: string): boolean {
 
 export function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined
+}
+
+/** What a walk of a directory found: path → real folder of the file, and path → real path of a linked file. */
+interface Walk {
+  readonly folders: Map<string, string>
+  readonly links: Map<string, string>
 }
 
 /**
@@ -114,67 +127,90 @@ export function createDirectorySource(root: string): FileSource {
           file: name,
         })
 
-  const walk = async (real: string): Promise<Map<string, FoundFile>> => {
-    const files = new Map<string, FoundFile>()
+  /**
+   * Every servable file under the real root. One `readdir` per folder, with the entry types, and no `stat` per file;
+   * symlinks are resolved (and must stay inside the root) here, once. A file is kept as the real folder holding it,
+   * shared by the folder's files, so a walk of 100,000 files holds 100,000 names, not 100,000 absolute paths; a
+   * file reached through a symlink to a file, by its real path.
+   */
+  const walk = async (real: string): Promise<Walk> => {
+    const folders = new Map<string, string>()
+    const links = new Map<string, string>()
     const visited = new Set<string>([real])
     const visit = async (dirReal: string, prefix: string): Promise<void> => {
       const entries = await readdir(dirReal, { withFileTypes: true })
-      await Promise.all(
-        entries.map(async (entry) => {
-          const path = prefix + entry.name
-          if (!isServablePath(path)) return
-          let absolute = join(dirReal, entry.name)
-          if (entry.isSymbolicLink()) {
-            try {
-              absolute = await realpath(absolute)
-            } catch {
-              return // dangling link
-            }
-            if (!isInside(real, absolute)) return
-          } else if (!entry.isFile() && !entry.isDirectory()) {
-            return // sockets, FIFOs, devices: opening a FIFO would hang a request
-          }
-          const info = await stat(absolute)
-          if (info.isDirectory()) {
-            if (visited.has(absolute)) return
-            visited.add(absolute)
-            await visit(absolute, `${path}/`)
-          } else if (info.isFile()) {
-            files.set(path, found(path, absolute, info.size, info.mtimeMs))
-          }
-        }),
-      )
+      const inner: Promise<void>[] = []
+      for (const entry of entries) {
+        const path = prefix + entry.name
+        if (!isServablePath(path)) continue
+        if (entry.isFile()) folders.set(path, dirReal)
+        else if (entry.isDirectory()) inner.push(enter(join(dirReal, entry.name), path))
+        else if (entry.isSymbolicLink()) inner.push(follow(join(dirReal, entry.name), path))
+        // Sockets, FIFOs, devices: never (opening a FIFO would hang a request).
+      }
+      await Promise.all(inner)
     }
-    await visit(real, '')
-    return files
-  }
-
-  const findAll = async (real: string, paths: Iterable<string>): Promise<Map<string, FoundFile>> => {
-    const files = new Map<string, FoundFile>()
-    await eachLimit([...paths].filter(isServablePath), 32, async (path) => {
+    const enter = async (absolute: string, path: string): Promise<void> => {
+      if (visited.has(absolute)) return
+      visited.add(absolute)
+      await visit(absolute, `${path}/`)
+    }
+    const follow = async (link: string, path: string): Promise<void> => {
       let absolute: string
       try {
-        absolute = await realpath(join(real, ...path.split('/')))
+        absolute = await realpath(link)
       } catch {
-        return // named by the manifest but not there (yet, or any more)
+        return // dangling link
       }
       if (!isInside(real, absolute)) return
       const info = await stat(absolute)
-      if (info.isFile()) files.set(path, found(path, absolute, info.size, info.mtimeMs))
+      if (info.isDirectory()) await enter(absolute, path)
+      else if (info.isFile()) links.set(path, absolute)
+    }
+    await visit(real, '')
+    return { folders, links }
+  }
+
+  /** A file's stat, as a FoundFile, or `undefined` when it is not (or no longer) a regular file. */
+  const statFound = async (path: string, absolute: string): Promise<FoundFile | undefined> => {
+    let info
+    try {
+      info = await stat(absolute)
+    } catch (error) {
+      if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined // gone since
+      throw error
+    }
+    return info.isFile() ? found(path, absolute, info.size, info.mtimeMs) : undefined
+  }
+
+  const findAll = async (real: string, walked: Walk | undefined, paths: Iterable<string>): Promise<Map<string, FoundFile>> => {
+    const files = new Map<string, FoundFile>()
+    await eachLimit([...paths].filter(isServablePath), 32, async (path) => {
+      // Found by the walk, which resolved and checked its real folder: only its size and time are missing.
+      const folder = walked?.folders.get(path)
+      let absolute = folder === undefined ? walked?.links.get(path) : join(folder, path.slice(path.lastIndexOf('/') + 1))
+      if (absolute === undefined) {
+        try {
+          absolute = await realpath(join(real, ...path.split('/')))
+        } catch {
+          return // named by the manifest but not there (yet, or any more)
+        }
+        if (!isInside(real, absolute)) return
+      }
+      const file = await statFound(path, absolute)
+      if (file !== undefined) files.set(path, file)
     })
     return files
   }
 
-  const readManifest = async (real: string, path: string, explicit: boolean): Promise<{ text: string; source: string } | null> => {
+  const readManifest = async (real: string, path: string, explicit: boolean): Promise<Manifest | null> => {
     const file = explicit ? resolve(path) : join(real, path)
     try {
-      return { text: await readFile(file, 'utf8'), source: file }
+      return await readManifestFile(file)
     } catch (error) {
-      if (!explicit && errnoCode(error) === 'ENOENT') return null
-      throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/serve: cannot read manifest ${file} (${errnoCode(error) ?? String(error)})`, {
-        cause: error,
-        file,
-      })
+      // Only an implicit manifest may be absent: the root is then served without one.
+      if (!explicit && errnoCode((error as Error).cause) === 'ENOENT') return null
+      throw error
     }
   }
 
@@ -183,9 +219,17 @@ export function createDirectorySource(root: string): FileSource {
 
     async begin() {
       const real = await realRoot()
+      let walked: Walk | undefined
       return {
-        enumerate: () => walk(real).catch((error: unknown) => Promise.reject(failed(error))),
-        find: (paths) => findAll(real, paths).catch((error: unknown) => Promise.reject(failed(error))),
+        async enumerate() {
+          try {
+            walked = await walk(real)
+          } catch (error) {
+            throw failed(error)
+          }
+          return [...walked.folders.keys(), ...walked.links.keys()]
+        },
+        find: (paths) => findAll(real, walked, paths).catch((error: unknown) => Promise.reject(failed(error))),
         readManifest: (path, explicit) => readManifest(real, path, explicit),
       }
     },
@@ -235,7 +279,10 @@ export function createStorageSource(storage: ServeStorage): FileSource {
       cause: error,
     })
 
-  const listing: SourceListing = {
+  /** A storage's listing of one build: what `enumerate` saw, so `find` needs no `stat` for those. */
+  const createListing = (): SourceListing => {
+    let listed: Map<string, FoundFile> | undefined
+    return {
     async enumerate() {
       const files = new Map<string, FoundFile>()
       try {
@@ -245,12 +292,18 @@ export function createStorageSource(storage: ServeStorage): FileSource {
       } catch (error) {
         throw failed('listing', error)
       }
-      return files
+      listed = files
+      return files.keys()
     },
 
     async find(paths) {
       const files = new Map<string, FoundFile>()
       await eachLimit([...paths].filter(isServablePath), 16, async (path) => {
+        const known = listed?.get(path)
+        if (known !== undefined) {
+          files.set(path, known)
+          return
+        }
         let entry
         try {
           entry = await storage.stat(path)
@@ -273,14 +326,15 @@ export function createStorageSource(storage: ServeStorage): FileSource {
         if (!explicit) return null
         throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/serve: manifest ${path} not found in ${storage.name}`, { file: path })
       }
-      return { text: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), source: `${storage.name}/${path}` }
+      return parseManifest(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), `${storage.name}/${path}`)
     },
+    }
   }
 
   return {
     name: storage.name,
 
-    begin: () => Promise.resolve(listing),
+    begin: () => Promise.resolve(createListing()),
 
     async read(file) {
       return storage.read(file.path)

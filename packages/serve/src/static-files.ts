@@ -9,7 +9,7 @@ import { MANIFEST_FILE, type Manifest } from '@convoy/manifest'
 import { join, resolve } from 'node:path'
 import { createBundleLookup } from './carpool-bundles.js'
 import { evaluatePreconditions, ifRangeHolds, parseRange } from './conditional.js'
-import { buildIndex, type FileIndex, type Resource, type Variant } from './file-index.js'
+import { buildIndex, isUnresolved, resolvePath, type FileIndex, type Resource, type Variant } from './file-index.js'
 import { watchManifest, type ManifestWatch } from './manifest-watch.js'
 import { createSourceAnswers } from './serve-sources.js'
 import { createDirectorySource, createStorageSource, type FileSource, type ServeStorage } from './sources.js'
@@ -164,8 +164,9 @@ export const STATUS_TEXT = {
 export interface StaticFiles {
   /**
    * Decides the answer to a request: synchronous when everything is in memory (the common case), a promise when a
-   * file must be opened or the index is not built yet. Rejects only on a real failure (the storage failed, the
-   * index could not be built): answer 500, or hand the error to the framework.
+   * file must be opened, is asked for the first time since the index was built, or the index is not built yet.
+   * Rejects only on a real failure (the storage failed, the index could not be built): answer 500, or hand the
+   * error to the framework.
    */
   answer(request: StaticRequest): StaticAnswer | Promise<StaticAnswer>
   /**
@@ -298,6 +299,8 @@ export function createStaticFiles(options: StaticFilesOptions, caller: StaticFil
     if (current === undefined) return ready.then(() => lookup(request, path, retried))
     const resource = current.resources.get(path)
     if (resource !== undefined) return respond(request, path, resource, retried)
+    // Named by the manifest (or found by the walk) and not asked for before: found now, once, with its siblings.
+    if (isUnresolved(current, path)) return resolvePath(source, current, path, indexOptions).then(() => lookup(request, path, retried))
     // A new manifest was just written and is being indexed: the page asking may already name its files.
     const settling = retried ? undefined : watching?.settling()
     if (settling !== undefined) return settling.then(() => lookup(request, path, true))

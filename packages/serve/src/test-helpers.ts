@@ -192,3 +192,18 @@ export function thrownBy(run: () => unknown): unknown {
   }
   return undefined
 }
+
+/** `storage`, recording the path of every `stat` in `stats`: to prove what a build or a request looks at. */
+export function countingStats<T extends Pick<Storage, 'stat'>>(storage: T): { storage: T; stats: string[] } {
+  const stats: string[] = []
+  return {
+    stats,
+    storage: {
+      ...storage,
+      stat: (path: string) => {
+        stats.push(path)
+        return storage.stat(path)
+      },
+    },
+  }
+}

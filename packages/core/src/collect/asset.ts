@@ -22,7 +22,15 @@ export interface Warning {
  */
 export type OutputRole = 'original' | 'fingerprinted' | 'served' | 'map' | 'encoded'
 
-/** One file an asset adds to the storage: its bytes in memory, or a source file streamed from disk. */
+/**
+ * Files larger than this (8 MiB) are never held whole in memory: the read stage hashes them chunk by chunk, the
+ * compress stage streams them into temporary files, the write stage streams those into the storage. Below it, a
+ * file's bytes are handled in memory (faster for the many small files of a tree); above it, memory stays bounded
+ * whatever the file's size.
+ */
+export const STREAM_THRESHOLD_BYTES = 8 * 1024 * 1024
+
+/** One file an asset adds to the storage: its bytes in memory, or a file streamed from disk. */
 export interface AssetOutput {
   readonly role: OutputRole
   /** Storage path. Every role but `original` is content-addressed. */
@@ -30,8 +38,12 @@ export interface AssetOutput {
   /** The `Content-Encoding` of an `encoded` output. */
   readonly encoding?: EncodingName
   readonly bytes?: Uint8Array
-  /** A file to stream instead of `bytes` (large originals nobody needed to read). */
+  /** A file to stream instead of `bytes`: the source file (large files nobody needed to read) or a temporary file. */
   readonly file?: string
+  /** The byte length of a `file` output (for the manifest); without it, a `file` output is the source file, of the asset's size. */
+  readonly size?: number
+  /** The `file` is the run's temporary file (a streamed compression): the write stage removes it once stored. */
+  readonly temporary?: boolean
 }
 
 /**
@@ -45,8 +57,9 @@ export interface Asset {
   readonly size: number
   readonly contentType: string
   /**
-   * A file of a text type (`.css`, `.js`) whose first 8 KiB hold a NUL byte: really binary, so no stage reads it as
-   * text (no reference scan, no minifier); it is copied and compressed like any other bytes.
+   * A file of a text type (`.css`, `.js`) whose first 8 KiB hold a NUL byte (really binary), or one above
+   * {@link STREAM_THRESHOLD_BYTES}: no stage reads it as text (no reference scan, no minifier); it is copied and
+   * compressed like any other bytes, with a warning saying so.
    */
   binary: boolean
   /** Full-length content hash of the original bytes (set by the read stage). */
@@ -90,6 +103,11 @@ export const TEXT_SNIFF_BYTES = 8192
 /** True when bytes said to be text are binary: a NUL byte in the first {@link TEXT_SNIFF_BYTES}. */
 export function looksBinary(bytes: Uint8Array): boolean {
   return bytes.subarray(0, TEXT_SNIFF_BYTES).includes(0)
+}
+
+/** The byte length of an output: of its bytes, its recorded size, or (the source file streamed) the asset's size. */
+export function sizeOf(asset: Asset, output: AssetOutput): number {
+  return output.bytes?.byteLength ?? output.size ?? asset.size
 }
 
 /** The asset's output of a role (the last one added), if any. */

@@ -15,7 +15,7 @@ import {
   type CarpoolTag,
 } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
-import { createImportMap, parseManifest, type ImportMap, type Manifest, type ManifestCarpool } from '@convoy/manifest'
+import { createImportMap, lookup, parseManifest, type ImportMap, type Manifest, type ManifestCarpool } from '@convoy/manifest'
 import { DEFAULT_BASE_URL } from '../config.js'
 import type { Storage } from '@convoy/storage'
 import { acceptsGzip } from './accept-encoding.js'
@@ -176,6 +176,10 @@ interface State {
   /** The stat of the manifest file this state was read from (debug with `duringDebug` only), see `fileSignature`. */
   readonly signature: string | undefined
   readonly baseUrl: string
+  /**
+   * Logical path → asset, filled by the first lookup of each path (see `assetOf`): loading a manifest of 100,000
+   * entries then costs no URL building at all, and a process holds assets only for the paths its pages name.
+   */
   readonly assets: Map<string, Asset>
   /** Bundles built by `collect`, by storage path. */
   readonly bundles: Map<string, ManifestCarpool>
@@ -186,8 +190,11 @@ interface State {
 
 const EMPTY_IMPORT_MAP: ImportMap = Object.freeze({ imports: Object.freeze({}), integrity: Object.freeze({}) })
 
+/** Characters `encodeURIComponent` leaves as they are, and `/`: most storage paths are made of nothing else. */
+const URL_SAFE = /^[A-Za-z0-9\-_.!~*'()/]*$/
+
 function encodePath(path: string): string {
-  return path.split('/').map(encodeURIComponent).join('/')
+  return URL_SAFE.test(path) ? path : path.split('/').map(encodeURIComponent).join('/')
 }
 
 function withSlash(baseUrl: string): string {
@@ -256,21 +263,31 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
 
   const build = (manifest: Manifest, signature: string | undefined): State => {
     const baseUrl = withSlash(options.baseUrl ?? manifest.baseUrl)
-    const assets = new Map<string, Asset>()
-    for (const [logicalPath, entry] of Object.entries(manifest.files)) {
-      const gzip = entry.encodings?.gzip
-      assets.set(logicalPath, {
-        logicalPath,
-        served: entry.served,
-        sourceHash: entry.sourceHash,
-        url: baseUrl + encodePath(entry.served),
-        gzipUrl: gzip === undefined ? undefined : baseUrl + encodePath(gzip.path),
-        integrity: entry.integrity,
-      })
-    }
     const bundles = new Map<string, ManifestCarpool>()
     for (const bundle of Object.values(manifest.carpools)) bundles.set(bundle.served, bundle)
-    return { ...empty(), manifest, signature, baseUrl, assets, bundles }
+    return { ...empty(), manifest, signature, baseUrl, assets: new Map(), bundles }
+  }
+
+  /**
+   * The asset of a logical path: from `assets` after its first lookup, else built from the manifest entry (an own
+   * key of `files`, a hash lookup) and kept. `undefined` when the manifest does not name the path.
+   */
+  const assetOf = (current: State, logicalPath: string): Asset | undefined => {
+    const known = current.assets.get(logicalPath)
+    if (known !== undefined || current.manifest === undefined) return known
+    const entry = lookup(current.manifest, logicalPath)
+    if (entry === undefined) return undefined
+    const gzip = entry.encodings?.gzip
+    const asset: Asset = {
+      logicalPath,
+      served: entry.served,
+      sourceHash: entry.sourceHash,
+      url: current.baseUrl + encodePath(entry.served),
+      gzipUrl: gzip === undefined ? undefined : current.baseUrl + encodePath(gzip.path),
+      integrity: entry.integrity,
+    }
+    current.assets.set(logicalPath, asset)
+    return asset
   }
 
   let state = await load()
@@ -351,7 +368,7 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
       plan = { kind, logicalPaths: paths, request: undefined, single: tags.length === 1 ? tags[0]!.url : undefined, memberHtml, memberHtmlGzip: memberHtml, bundleUrl: undefined, bundleHtml: undefined, bundleHtmlGzip: undefined }
     } else {
       const assets = paths.map((path) => {
-        const asset = current.assets.get(path)
+        const asset = assetOf(current, path)
         if (asset === undefined) throw missing(path)
         return asset
       })
@@ -418,7 +435,7 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
   return {
     url(logicalPath, urlOptions) {
       const now = fresh()
-      const asset = now.assets.get(logicalPath)
+      const asset = now.assets.get(logicalPath) ?? assetOf(now, logicalPath)
       if (asset === undefined) {
         if (originals) return originalUrl(now, logicalPath)
         throw missing(logicalPath)
@@ -428,7 +445,7 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
     },
 
     integrity(logicalPath) {
-      const asset = fresh().assets.get(logicalPath)
+      const asset = assetOf(fresh(), logicalPath)
       if (asset !== undefined) return asset.integrity
       if (originals) return ''
       throw missing(logicalPath)

@@ -2,7 +2,8 @@ import type { Convoy, CreateConvoyOptions } from './convoy.js'
 
 /**
  * The runtime resolver. Loads the manifest once (reload with `reload()`, or `watch: true`) and answers from memory:
- * `url()` is one `Map` lookup of a precomputed URL string. In debug mode it never answers from a stale snapshot:
+ * `url()` is one `Map` lookup of a URL string built at the path's first lookup (so loading a manifest of 100,000
+ * entries builds none). In debug mode it never answers from a stale snapshot:
  * without `duringDebug` URLs are `baseUrl + logicalPath` and no manifest is read; with it, a manifest on the local
  * disk is checked at every lookup and read again when it changes.
  *

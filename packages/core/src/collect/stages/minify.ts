@@ -46,7 +46,9 @@ export function createMinifyStage(options: MinifyStageOptions): Stage {
     name: 'minify',
     phase: 'output',
     signature: JSON.stringify(signature),
-    applies: (asset) => !asset.binary && engineOf(asset) !== undefined,
+    // A file not held in memory (above the stream threshold, hashed and copied as a stream) is served as it is: a
+    // minifier needs the whole text, and its parse tree many times that.
+    applies: (asset) => !asset.binary && asset.contents !== null && engineOf(asset) !== undefined,
     dependencies: (asset, context) => {
       const sibling = shippedMinOf(asset, context)
       return sibling === undefined ? [] : [sibling]
@@ -72,7 +74,7 @@ export function createMinifyStage(options: MinifyStageOptions): Stage {
           // When the reference stage changed nothing, the source hash already identifies these bytes: no second pass.
           input: asset.contents === asset.original ? { hash: asset.sourceHash } : { bytes: original },
           key: { engine, source },
-          compute: () => minify(engine, Buffer.from(original).toString('utf8'), asset, source),
+          compute: () => minify(engine, original, asset, source),
           encode: (result) => result,
           decode: (cached) => (cached.length === 0 ? undefined : cached),
         })
@@ -101,8 +103,11 @@ export function createMinifyStage(options: MinifyStageOptions): Stage {
     },
   }
 
-  /** Runs the engine; JS comes back without its sourceMappingURL line, which depends on the name. */
-  async function minify(engine: NonNullable<ReturnType<typeof engineOf>>, code: string, asset: Asset, source: string): Promise<readonly Uint8Array[]> {
+  /**
+   * Runs the engine; JS comes back without its sourceMappingURL line, which depends on the name. The code goes as
+   * bytes, decoded by the worker: no string copy of it waits in the runner's queue.
+   */
+  async function minify(engine: NonNullable<ReturnType<typeof engineOf>>, code: Uint8Array, asset: Asset, source: string): Promise<readonly Uint8Array[]> {
     if (engine.kind === 'css') {
       const result = await options.runner.run({ kind: 'minify-css', code, options: { filename: asset.logicalPath, engine: engine.engine } })
       if (result.kind !== 'minified') throw new Error('unexpected task result')

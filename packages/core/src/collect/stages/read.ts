@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises'
 import { ConvoyError } from '@convoy/errors'
 import { contentHash, integrity } from '@convoy/hash'
 import { stampOf } from '../../sources.js'
-import { looksBinary, type Asset } from '../asset.js'
+import { looksBinary, STREAM_THRESHOLD_BYTES, type Asset } from '../asset.js'
 import type { Stage } from '../stage.js'
 
 /**
@@ -30,7 +30,12 @@ export function createReadStage(options: { readonly algorithm: string; readonly 
     phase: 'content',
     applies: () => true,
     async run(asset, context) {
-      if (options.contentStages.some((stage) => stage.applies(asset))) {
+      const readAsText = options.contentStages.some((stage) => stage.applies(asset))
+      if (readAsText && asset.size > STREAM_THRESHOLD_BYTES) {
+        // Held whole, a file this size (and what terser or clean-css make of it) would not bound memory.
+        asset.binary = true
+        context.warn({ kind: 'large-text', file: asset.sourceFile, message: `is ${mebibytes(asset.size)} MiB, above the ${mebibytes(STREAM_THRESHOLD_BYTES)} MiB streaming threshold: copied as it is (references not rewritten, not minified)` })
+      } else if (readAsText) {
         const contents = new Uint8Array(await readFile(asset.sourceFile))
         await assertUnchanged(asset)
         asset.sourceHash = contentHash(contents, sourceHash)
@@ -57,3 +62,5 @@ export function createReadStage(options: { readonly algorithm: string; readonly 
     },
   }
 }
+
+const mebibytes = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1).replace(/\.0$/, '')

@@ -3,8 +3,9 @@ import type { EncodingName } from '@convoy/gzip'
 import type { Manifest, ManifestEntry } from '@convoy/manifest'
 import { contentTypeOf } from '@convoy/storage'
 import { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '@convoy/storage'
-import { outputOf, servedOf, type Asset, type AssetOutput } from '../asset.js'
+import { outputOf, servedOf, sizeOf, type Asset, type AssetOutput } from '../asset.js'
 import type { Stage } from '../stage.js'
+import { removeScratchFile } from '../scratch.js'
 import type { PendingWrite, WriteQueue } from '../write-queue.js'
 
 export interface WriteStageOptions {
@@ -18,7 +19,8 @@ export interface WriteStageOptions {
 /**
  * The run's last stage: stores every output of the asset (the original under its logical path with a short cache,
  * the content-addressed rest immutable, precompressed siblings with their `Content-Encoding`) and makes its manifest
- * entry. Each asset waits for its own writes, so a slow storage slows the run instead of filling memory.
+ * entry. Each asset waits for its own writes, so a slow storage slows the run instead of filling memory. Temporary
+ * files (streamed compressions) are removed once stored, or once storing them failed.
  */
 export function createWriteStage(options: WriteStageOptions): Stage {
   return {
@@ -26,7 +28,11 @@ export function createWriteStage(options: WriteStageOptions): Stage {
     phase: 'output',
     applies: () => true,
     async run(asset) {
-      await options.writes.write(writesOf(asset, options.previous))
+      try {
+        await options.writes.write(writesOf(asset, options.previous))
+      } finally {
+        await Promise.all(asset.outputs.flatMap((output) => (output.temporary === true && output.file !== undefined ? [removeScratchFile(output.file)] : [])))
+      }
       options.onEntry(asset, await entryOf(asset))
     },
   }
@@ -57,7 +63,7 @@ function writesOf(asset: Asset, previous: Manifest | null): PendingWrite[] {
 
 async function entryOf(asset: Asset): Promise<ManifestEntry> {
   const served = servedOf(asset)
-  const size = served.bytes === undefined ? asset.size : served.bytes.byteLength
+  const size = sizeOf(asset, served)
   const sri = served.bytes !== undefined ? integrity(served.bytes) : (asset.sourceIntegrity ?? (await integrityOfFile(asset.sourceFile)))
   const encodings = encodingsOf(asset.outputs)
   const map = outputOf(asset, 'map')
@@ -73,9 +79,15 @@ async function entryOf(asset: Asset): Promise<ManifestEntry> {
   }
 }
 
-/** The manifest's `encodings` of some outputs: path and size per encoding, or `undefined` when there is none. */
+/**
+ * The manifest's `encodings` of some outputs: path and size per encoding, or `undefined` when there is none. A
+ * variant is in memory (its bytes' length) or a file (its recorded size).
+ */
 export function encodingsOf(outputs: readonly AssetOutput[]): Partial<Record<EncodingName, { path: string; size: number }>> | undefined {
-  const encoded = outputs.filter((output) => output.role === 'encoded' && output.encoding !== undefined && output.bytes !== undefined)
+  const encoded = outputs.flatMap((output) => {
+    const size = output.bytes?.byteLength ?? output.size
+    return output.role === 'encoded' && output.encoding !== undefined && size !== undefined ? [{ encoding: output.encoding, path: output.name, size }] : []
+  })
   if (encoded.length === 0) return undefined
-  return Object.fromEntries(encoded.map((output) => [output.encoding!, { path: output.name, size: output.bytes!.byteLength }]))
+  return Object.fromEntries(encoded.map(({ encoding, path, size }) => [encoding, { path, size }]))
 }
