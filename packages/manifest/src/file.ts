@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { ConvoyError } from '@convoy/errors'
 import { crypto } from './crypto.js'
 import { parseManifest, serializeManifest } from './manifest.js'
+import { openManifest, type ManifestReader } from './reader.js'
 import type { Manifest } from './types.js'
 
 /** Prefix of the temporary files {@link writeManifestFile} renames into place; a crash may leave one behind. */
@@ -16,15 +17,25 @@ export const TEMP_FILE_PREFIX = '.convoy-tmp-'
  * const manifest = await readManifestFile('public/static/convoy-manifest.json')
  */
 export async function readManifestFile(path: string): Promise<Manifest> {
-  let text: string
+  return parseManifest(await readManifestText(path), path)
+}
+
+/**
+ * Reads a manifest file for lookups (see `openManifest`): its settings and carpools are checked at once, each entry
+ * at its first lookup. Throws `ERR_CONVOY_MANIFEST` as {@link readManifestFile} does.
+ */
+export async function openManifestFile(path: string): Promise<ManifestReader> {
+  return openManifest(await readManifestText(path), path)
+}
+
+async function readManifestText(path: string): Promise<string> {
   try {
-    text = await readText(path)
+    return await readText(path)
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
     const message = missing ? `no manifest at ${path}` : `${path}: cannot read the manifest (${(error as Error).message})`
     throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/manifest: ${message}`, { cause: error, file: path })
   }
-  return parseManifest(text, path)
 }
 
 /**

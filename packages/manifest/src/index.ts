@@ -11,5 +11,6 @@ export {
 export { parseManifest, serializeManifest, createManifest, lookup, type CreateManifestOptions } from './manifest.js'
 export { storagePathsOf, supersede, pathsNamedByNewest, supersededSince, type SupersedeOptions } from './history.js'
 export { createImportMap, type ImportMap, type ImportMapOptions } from './import-map.js'
-export { readManifestFile, writeManifestFile, TEMP_FILE_PREFIX } from './file.js'
+export { openManifest, type ManifestReader } from './reader.js'
+export { readManifestFile, openManifestFile, writeManifestFile, TEMP_FILE_PREFIX } from './file.js'
 export { contentTypeOf } from './deprecated.js'

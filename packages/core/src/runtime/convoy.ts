@@ -15,7 +15,7 @@ import {
   type CarpoolTag,
 } from '@convoy/carpool'
 import { ConvoyError } from '@convoy/errors'
-import { createImportMap, lookup, parseManifest, type ImportMap, type Manifest, type ManifestCarpool } from '@convoy/manifest'
+import { createImportMap, openManifest, type ImportMap, type Manifest, type ManifestCarpool, type ManifestReader } from '@convoy/manifest'
 import { DEFAULT_BASE_URL } from '../config.js'
 import type { Storage } from '@convoy/storage'
 import { acceptsGzip } from './accept-encoding.js'
@@ -172,7 +172,8 @@ interface Plan {
 
 /** Everything derived from one manifest version; replaced as a whole by `reload()`. */
 interface State {
-  readonly manifest: Manifest | undefined
+  /** The manifest for lookups (entries parsed at their first lookup); `undefined` in debug mode without `duringDebug`. */
+  readonly manifest: ManifestReader | undefined
   /** The stat of the manifest file this state was read from (debug with `duringDebug` only), see `fileSignature`. */
   readonly signature: string | undefined
   readonly baseUrl: string
@@ -261,7 +262,7 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
     return build(await source.load(), signature)
   }
 
-  const build = (manifest: Manifest, signature: string | undefined): State => {
+  const build = (manifest: ManifestReader, signature: string | undefined): State => {
     const baseUrl = withSlash(options.baseUrl ?? manifest.baseUrl)
     const bundles = new Map<string, ManifestCarpool>()
     for (const bundle of Object.values(manifest.carpools)) bundles.set(bundle.served, bundle)
@@ -275,7 +276,7 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
   const assetOf = (current: State, logicalPath: string): Asset | undefined => {
     const known = current.assets.get(logicalPath)
     if (known !== undefined || current.manifest === undefined) return known
-    const entry = lookup(current.manifest, logicalPath)
+    const entry = current.manifest.entry(logicalPath)
     if (entry === undefined) return undefined
     const gzip = entry.encodings?.gzip
     const asset: Asset = {
@@ -318,7 +319,7 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
           file: liveFile,
         })
       }
-      state = build(parseManifest(text, liveFile), signature)
+      state = build(openManifest(text, liveFile), signature)
       refused = undefined
     } catch (error) {
       refused = signature
@@ -482,7 +483,7 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
       const now = fresh()
       if (now.manifest === undefined) return EMPTY_IMPORT_MAP
       if (now.importMap === undefined) {
-        const map = createImportMap(now.manifest, { baseUrl: now.baseUrl })
+        const map = createImportMap(now.manifest.manifest(), { baseUrl: now.baseUrl })
         now.importMap = Object.freeze({ imports: Object.freeze(map.imports), integrity: Object.freeze(map.integrity) })
       }
       return now.importMap
@@ -495,7 +496,8 @@ export async function loadConvoy(options: CreateConvoyOptions): Promise<Convoy> 
     },
 
     get manifest() {
-      return fresh().manifest
+      // Parsed whole at the first read of this property (a lookup parses only its own entry).
+      return fresh().manifest?.manifest()
     },
 
     get baseUrl() {

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConvoyError } from '@convoy/errors'
-import { MANIFEST_FILE, parseManifest, readManifestFile, serializeManifest, type Manifest } from '@convoy/manifest'
+import { MANIFEST_FILE, openManifest, openManifestFile, parseManifest, serializeManifest, type Manifest, type ManifestReader } from '@convoy/manifest'
 import { isStorage } from '@convoy/storage'
 import type { Storage } from '@convoy/storage'
 
@@ -13,7 +13,8 @@ export type ManifestInput = string | URL | Storage | Manifest
 export interface ManifestSource {
   /** The manifest file, `<storage name>/convoy-manifest.json`, or `<manifest object>`. */
   readonly description: string
-  load(): Promise<Manifest>
+  /** Reads the manifest for lookups: its settings at once, each entry at its first lookup (`openManifest`). */
+  load(): Promise<ManifestReader>
   /** Where request-time bundles go when no `storage` is given: the manifest's folder, or the Storage itself. */
   readonly storage: Storage | undefined
   /** The manifest's file on the local disk, when it is one or a local storage holds it (`watch` and live debug need it). */
@@ -48,7 +49,7 @@ export async function resolveManifestSource(input: ManifestInput): Promise<Manif
     return {
       description: file,
       file,
-      load: () => readManifestFile(file),
+      load: () => openManifestFile(file),
       // Imported when needed, not with the runtime: an app that passes a Storage or a manifest object never loads it.
       storage: (await import('@convoy/storage-fs')).createFsStorage({ root: dirname(file) }),
     }
@@ -72,13 +73,13 @@ export async function resolveManifestSource(input: ManifestInput): Promise<Manif
           })
         }
         if (bytes === null) throw new ConvoyError('ERR_CONVOY_MANIFEST', `@convoy/core: no manifest at ${description}`, { file: description })
-        return parseManifest(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), description)
+        return openManifest(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), description)
       },
     }
   }
   if (typeof input === 'object' && input !== null && isManifestObject(input)) {
     const description = '<manifest object>'
-    return { description, storage: undefined, load: () => Promise.resolve(parseManifest(serializeManifest(input), description)) }
+    return { description, storage: undefined, load: () => Promise.resolve(openManifest(parseManifest(serializeManifest(input), description))) }
   }
   throw configError('manifest must be a file path, a file: URL, a Storage or a manifest object')
 }
