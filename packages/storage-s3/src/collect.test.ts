@@ -165,6 +165,35 @@ describe('collect() into S3', () => {
     expect(third.counts.get('ListObjectsV2Command')).toBe(1)
   })
 
+  it('an unchanged tree of many files (more than one listing page) publishes with one paginated listing, one manifest read and no upload', async () => {
+    const prefix = uniquePrefix('many')
+    const source = join(work, prefix)
+    // 1,500 files, each an original and a fingerprinted copy: 3,000 objects and the manifest, four pages of 1,000.
+    await writeTree(source, Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`d${i % 15}/note-${i}.txt`, `note ${i}\n`])))
+    const options = { sources: [source], ...processing(), statIndex: { file: join(work, `${prefix}.stat-index.json`), racyWindowMs: 0 } }
+    const cold = await pipeline.collect({ ...options, storage: createS3Storage({ bucket: BUCKET, prefix, client: createTestClient(server).client }) })
+    expect(cold.written).toBe(3001) // with the manifest
+
+    const listings: (string | undefined)[] = []
+    const warm = createTestClient(server)
+    warm.client.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'ListObjectsV2Command') listings.push((args.input as { ContinuationToken?: string }).ContinuationToken)
+        return next(args)
+      },
+      { step: 'initialize', name: 'convoyTestListings' },
+    )
+    const again = await pipeline.collect({ ...options, storage: createS3Storage({ bucket: BUCKET, prefix, client: warm.client }) })
+    expect(Object.fromEntries(warm.counts)).toEqual({ ListObjectsV2Command: 4, GetObjectCommand: 1 })
+    // One walk: the first page without a token, each later one continuing the one before.
+    expect(listings[0]).toBeUndefined()
+    expect(listings.slice(1).every((token) => typeof token === 'string' && token !== '')).toBe(true)
+    expect(new Set(listings).size).toBe(4)
+    expect(again.written).toBe(0)
+    expect(again.reused).toBe(1500)
+    expect(again.manifest.written).toBe(false)
+  }, 120_000)
+
   it('a server that stops midway: collect fails naming the storage; the old manifest and its files stay; a later run completes', async () => {
     const faulty = await startS3Server()
     try {
