@@ -34,9 +34,24 @@ export function hostIdOf(host: string): string {
   return createHash('sha256').update(host, 'utf8').digest('hex').slice(0, 8)
 }
 
+/** Random bytes drawn 4 KiB at a time and handed out once each: a write of many small files makes a name per file. */
+const RANDOM_POOL_BYTES = 4096
+let randomPool = Buffer.alloc(0)
+let randomOffset = 0
+
+function randomHex(bytes: number): string {
+  if (randomOffset + bytes > randomPool.byteLength) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES)
+    randomOffset = 0
+  }
+  const hex = randomPool.toString('hex', randomOffset, randomOffset + bytes)
+  randomOffset += bytes
+  return hex
+}
+
 /** A fresh temporary file name owned by this process. */
 export function tempName(): string {
-  return `${TEMP_PREFIX}${process.pid}-${thisHostId()}-${randomBytes(8).toString('hex')}`
+  return `${TEMP_PREFIX}${process.pid}-${thisHostId()}-${randomHex(8)}`
 }
 
 /** The owner a temporary file's name records, or `undefined` for the old format (`.convoy-tmp-<random>`) and others. */

@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
 import pLimit from 'p-limit'
 import type { Storage, StorageWriteOptions } from '@convoy/storage'
 import { asConvoyError } from './failures.js'
@@ -14,6 +15,29 @@ export interface PendingWrite {
 }
 
 const WRITE_CONCURRENCY = 16
+/**
+ * A file body up to this size is read whole and written as bytes; a larger one is streamed. At most
+ * {@link WRITE_CONCURRENCY} of them are held at once (16 MiB), and a small file costs one read instead of a stream.
+ */
+export const WHOLE_FILE_BYTES = 1024 * 1024
+
+/** The bytes of a small file, or a stream of a larger one, from one open (so its size and contents are one file's). */
+export async function fileBody(file: string): Promise<Uint8Array | Readable> {
+  const handle = await open(file, 'r')
+  try {
+    const { size } = await handle.stat()
+    if (size > WHOLE_FILE_BYTES) {
+      // The stream closes the handle when it ends or is destroyed.
+      return handle.createReadStream()
+    }
+    const bytes = await handle.readFile()
+    await handle.close()
+    return bytes
+  } catch (error) {
+    await handle.close().catch(() => undefined)
+    throw error
+  }
+}
 
 /** Storage writes, a bounded number at a time; each file's processing waits for its own writes (backpressure). */
 export class WriteQueue {
@@ -44,7 +68,7 @@ export class WriteQueue {
       if (this.dryRun) continue
       tasks.push(
         this.limit(async () => {
-          const body = write.body instanceof Uint8Array ? write.body : createReadStream(write.body.file)
+          const body = write.body instanceof Uint8Array ? write.body : await fileBody(write.body.file)
           await this.storage.write(write.path, body, write.options)
           this.settled += 1
           this.onProgress?.({ phase: 'write', done: this.settled, total: this.written })
