@@ -241,6 +241,27 @@ describe('the stat index', () => {
     }
   })
 
+  it('fails a run when a file changes between its read and its turn, rather than publish bytes other than those it hashed', async () => {
+    // css/b.css imports css/a.css, so a's turn comes first: b was read (and let go) long before its turn.
+    const p = await project()
+    await run(p)
+    const before = await readFile(join(p.dir, 'out', 'convoy-manifest.json'), 'utf8')
+    await writeFile(join(p.static, 'css/a.css'), '.a { color: green }\n')
+    await writeFile(join(p.static, 'css/b.css'), '@import "a.css";\n.b { color: blue }\n')
+    await settle()
+    const editor: Stage = {
+      name: 'editor',
+      phase: 'content',
+      applies: (asset) => asset.logicalPath === 'css/a.css',
+      async run() {
+        await writeFile(join(p.static, 'css/b.css'), '@import "a.css";\n.b { color: pink }\n')
+      },
+    }
+    const error: unknown = await run(p, { stages: [editor, ...createDefaultStages({ runner })] }).catch((caught: unknown) => caught)
+    expect(isConvoyError(error) && error.message).toMatch(/b\.css changed while collect was (reading it|running)/)
+    expect(await readFile(join(p.dir, 'out', 'convoy-manifest.json'), 'utf8')).toBe(before)
+  })
+
   it('publishes a file changed after it was read as it was read, and the new bytes on the next run', async () => {
     const p = await project()
     const file = join(p.static, 'js/app.js')

@@ -77,7 +77,8 @@ class StageFailure extends Error {
 }
 
 /**
- * Runs the stages over the assets: `read` for all, then in dependency order (reference cycles as one component):
+ * Runs the stages over the assets: `read` for all (with each file's dependency scan; the bytes are then let go and
+ * read again, checked against their hash, at the file's turn), then in dependency order (reference cycles as one component):
  * content stages, (in a cycle: the names promised, the content stages again), `fingerprint`, output stages, `write`.
  * A failure is recorded with the stage and file the runner was at; the assets that depend on a failed one fail too,
  * and the others go on, so one run reports every problem.
@@ -179,35 +180,6 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
   }
   const readOne = (asset: Asset): Promise<void> => run(options.read, asset, contextFor(options.read, undefined, asset))
 
-  // Read (hash) every file; a file that cannot be read is a failure and is not collected. A file the stat index
-  // vouches for is not read now: only if its outputs turn out to be needed after all.
-  const readLimit = pLimit(READ_CONCURRENCY)
-  const read = await Promise.all(
-    options.assets.map((asset) =>
-      readLimit(async () => {
-        const candidate = options.candidateOf?.(asset)
-        if (candidate !== undefined && options.verify !== true) {
-          candidates.set(asset, candidate)
-          asset.sourceHash = candidate.indexed.hash
-          asset.binary = candidate.indexed.binary === true
-          return asset
-        }
-        try {
-          await readOne(asset)
-        } catch (error) {
-          failures.push(readFailure(asset, error))
-          return undefined
-        }
-        if (candidate !== undefined && candidate.indexed.hash !== asset.sourceHash) {
-          options.warn({ step: 'read', kind: 'stat-index-stale', file: asset.sourceFile, message: 'changed although its size, times and inode did not: only --verify noticed (the stat index is rebuilt)' })
-        }
-        return asset
-      }),
-    ),
-  )
-  const assets = read.filter((asset): asset is Asset => asset !== undefined)
-  for (const asset of assets) byLogicalPath.set(asset.logicalPath, asset)
-
   /** The collected files the stages of `asset` need processed first; throws a {@link StageFailure}. */
   const dependenciesOf = async (asset: Asset): Promise<Asset[]> => {
     const targets = new Set<Asset>()
@@ -229,20 +201,76 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
     return [...targets]
   }
 
-  // Dependencies between files (references, shipped .min siblings), then processing in dependency order.
+  // Dependencies between files (references, shipped .min siblings), found as each file is read.
   const failed = new Set<Asset>()
   const dependencies = new Map<Asset, Asset[]>()
-  await Promise.all(
-    assets.map(async (asset) => {
-      try {
-        dependencies.set(asset, await dependenciesOf(asset))
-      } catch (error) {
-        record(error as StageFailure)
-        failed.add(asset)
-        dependencies.set(asset, [])
-      }
-    }),
+  /**
+   * Files whose bytes were let go after their read and dependency scan, to be read again when their component is
+   * processed: holding every stylesheet and script from the read until its turn would make memory grow with the tree.
+   */
+  const dropped = new Set<Asset>()
+  const scan = async (asset: Asset): Promise<void> => {
+    try {
+      dependencies.set(asset, await dependenciesOf(asset))
+    } catch (error) {
+      record(error as StageFailure)
+      failed.add(asset)
+      dependencies.set(asset, [])
+    }
+  }
+
+  // Read (hash) every file; a file that cannot be read is a failure and is not collected (and fails the run). A
+  // file the stat index vouches for is not read now: only if its outputs turn out to be needed after all. Every file
+  // counts as collected while the others are read, so that a scan's answers do not depend on the order of reads.
+  for (const asset of options.assets) byLogicalPath.set(asset.logicalPath, asset)
+  const readLimit = pLimit(READ_CONCURRENCY)
+  const read = await Promise.all(
+    options.assets.map((asset) =>
+      readLimit(async () => {
+        const candidate = options.candidateOf?.(asset)
+        if (candidate !== undefined && options.verify !== true) {
+          candidates.set(asset, candidate)
+          asset.sourceHash = candidate.indexed.hash
+          asset.binary = candidate.indexed.binary === true
+          await scan(asset)
+          return asset
+        }
+        try {
+          await readOne(asset)
+        } catch (error) {
+          failures.push(readFailure(asset, error))
+          return undefined
+        }
+        if (candidate !== undefined && candidate.indexed.hash !== asset.sourceHash) {
+          options.warn({ step: 'read', kind: 'stat-index-stale', file: asset.sourceFile, message: 'changed although its size, times and inode did not: only --verify noticed (the stat index is rebuilt)' })
+        }
+        await scan(asset)
+        if (asset.contents !== null && asset.contents === asset.original) {
+          asset.original = null
+          asset.contents = null
+          dropped.add(asset)
+        }
+        return asset
+      }),
+    ),
   )
+  const assets = read.filter((asset): asset is Asset => asset !== undefined)
+  if (assets.length < options.assets.length) {
+    const unread = new Set(options.assets.filter((asset) => !assets.includes(asset)))
+    for (const asset of unread) byLogicalPath.delete(asset.logicalPath)
+    for (const [asset, targets] of dependencies) dependencies.set(asset, targets.filter((target) => !unread.has(target)))
+  }
+
+  /** Reads a dropped file again for its turn: it must still be the bytes it was hashed as. */
+  const reread = async (asset: Asset): Promise<void> => {
+    if (!dropped.delete(asset)) return
+    const hashed = asset.sourceHash
+    await readOne(asset)
+    if (asset.sourceHash !== hashed) {
+      throw new StageFailure('read', asset, new ConvoyError('ERR_CONVOY_READ', `@convoy/core: ${asset.sourceFile} changed while collect was running; nothing is published: run collect again`, { file: asset.sourceFile }))
+    }
+  }
+
   // How many files still to be processed depend on each file: its bytes are kept until that is none.
   const dependents = new Map<Asset, number>()
   const counted = new Map(assets.map((asset) => [asset, dependencies.get(asset) ?? []]))
@@ -341,6 +369,7 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
           }
           dependencies.set(member, await dependenciesOf(member))
         }
+        for (const member of members) await reread(member)
         const memberSet = new Set(members)
         for (const member of members) {
           for (const dependency of dependencies.get(member) ?? []) {
