@@ -1,8 +1,13 @@
-import cliProgress from 'cli-progress'
+import { createRequire } from 'node:module'
+import type CliProgress from 'cli-progress'
 import type { CollectProgress } from '../collect/options.js'
+
+// Required when a bar is drawn, not with the CLI: a --quiet, --json or piped run never loads it (about 10 ms).
+const requireModule = createRequire(import.meta.url)
 
 /** A progress bar on a terminal: files processed, then storage writes. */
 export function createProgressBar(stream: NodeJS.WritableStream): { update(progress: CollectProgress): void; stop(): void } {
+  const cliProgress = requireModule('cli-progress') as typeof CliProgress
   const bar = new cliProgress.SingleBar(
     { stream, format: ' {phase} [{bar}] {value}/{total}', hideCursor: true, clearOnComplete: true, fps: 10, noTTYOutput: false },
     cliProgress.Presets.shades_classic,
