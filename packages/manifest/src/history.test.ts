@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pathsNamedByNewest, storagePathsOf, supersede, supersededSince } from './history.js'
 import { parseManifest, serializeManifest } from './manifest.js'
-import { carpoolOf, manifestOf } from './test-helpers.js'
+import { carpoolOf, entryFor, manifestOf } from './test-helpers.js'
 import { MANIFEST_FILE, type Manifest } from './types.js'
 
 const at = (minute: number): Date => new Date(Date.UTC(2024, 4, 1, 10, minute))
@@ -134,5 +134,41 @@ describe('supersededSince', () => {
 
   it('is empty without history', () => {
     expect(supersededSince(supersede(null, manifestOf({ 'a.css': 'v1' }))).size).toBe(0)
+  })
+})
+
+describe('supersede: what is dropped', () => {
+  /** The rule, stated plainly: every path the previous version named that the next one does not. */
+  const naive = (previous: Manifest, next: Manifest): string[] => {
+    const kept = storagePathsOf(next)
+    return [...storagePathsOf(previous)].filter((path) => !kept.has(path)).sort()
+  }
+
+  it('is exactly the paths of the previous version the next one does not name, over random deploys', () => {
+    let seed = 7
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    const paths = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? `js/app-${i}.js` : `css/page-${i}.css`))
+    for (let round = 0; round < 200; round++) {
+      const pick = (): Record<string, string> => Object.fromEntries(paths.filter(() => next() < 0.8).map((path) => [path, next() < 0.9 ? 'v1' : `v${round}`]))
+      const pools = (): Record<string, ReturnType<typeof carpoolOf>> => (next() < 0.5 ? { site: carpoolOf(['css/page-1.css', 'css/page-2.css'], next() < 0.5 ? 'v1' : 'v2') } : {})
+      const before = manifestOf({ ...pick(), 'css/page-1.css': 'v1', 'css/page-2.css': 'v1' }, pools())
+      const after = manifestOf({ ...pick(), 'css/page-1.css': 'v1', 'css/page-2.css': 'v1' }, pools())
+      if (before.id === after.id) continue
+      expect(supersede(before, after).history[0]!.dropped).toEqual(naive(before, after))
+    }
+  })
+
+  it('keeps a path of a changed entry that another, unchanged entry names', () => {
+    const old = entryFor('css/a.css', 'v1')
+    // A source file named like a's old fingerprinted copy: its logical path keeps that name in use.
+    const before = manifestOf({ 'css/a.css': 'v1', [old.fingerprinted]: 'v1' })
+    const after = manifestOf({ 'css/a.css': 'v2', [old.fingerprinted]: 'v1' })
+    const dropped = supersede(before, after).history[0]!.dropped
+    expect(dropped).toEqual(naive(before, after))
+    expect(dropped).not.toContain(old.fingerprinted)
+    expect(dropped).toContain(old.served)
   })
 })

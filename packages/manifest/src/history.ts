@@ -1,5 +1,5 @@
 import { CONTENT_ENCODING_NAMES } from '@convoy/storage'
-import type { EncodedVariants, Manifest } from './types.js'
+import type { EncodedVariants, Manifest, ManifestCarpool, ManifestEntry } from './types.js'
 
 /** Options of {@link supersede}. */
 export interface SupersedeOptions {
@@ -27,25 +27,60 @@ function checkCount(name: string, value: number, min: number): void {
  */
 export function storagePathsOf(manifest: Manifest): Set<string> {
   const paths = new Set<string>()
-  for (const [logicalPath, entry] of Object.entries(manifest.files)) {
-    paths.add(logicalPath).add(entry.fingerprinted).add(entry.served)
-    if (entry.map !== undefined) paths.add(entry.map)
-    addEncoded(paths, entry.encodings)
-  }
-  for (const carpool of Object.values(manifest.carpools)) {
-    paths.add(carpool.served)
-    addEncoded(paths, carpool.encodings)
-  }
+  forEachStoragePath(manifest, (path) => paths.add(path))
   return paths
 }
 
-/** Adds the path of each encoded sibling, for every encoding in `CONTENT_ENCODINGS`. */
-function addEncoded(paths: Set<string>, encodings: EncodedVariants | undefined): void {
+/** The storage paths of one files entry (its logical path first) or carpool, each given to `visit`. */
+function visitEntry(logicalPath: string | undefined, entry: ManifestEntry | ManifestCarpool, visit: (path: string) => void): void {
+  if (logicalPath !== undefined) visit(logicalPath)
+  if ('fingerprinted' in entry) visit(entry.fingerprinted)
+  visit(entry.served)
+  if ('map' in entry && entry.map !== undefined) visit(entry.map)
+  const encodings: EncodedVariants | undefined = entry.encodings
   if (encodings === undefined) return
   for (const name of CONTENT_ENCODING_NAMES) {
     const variant = encodings[name]
-    if (variant) paths.add(variant.path)
+    if (variant) visit(variant.path)
   }
+}
+
+/** Every path {@link storagePathsOf} lists, given to `visit` (some more than once), without building a set. */
+function forEachStoragePath(manifest: Manifest, visit: (path: string) => void): void {
+  for (const [logicalPath, entry] of Object.entries(manifest.files)) visitEntry(logicalPath, entry, visit)
+  for (const carpool of Object.values(manifest.carpools)) visitEntry(undefined, carpool, visit)
+}
+
+/** Whether two entries (or two carpools) name the same storage paths, in the same fields. */
+function samePaths(a: ManifestEntry | ManifestCarpool, b: ManifestEntry | ManifestCarpool): boolean {
+  if (a === b) return true
+  const paths: string[] = []
+  visitEntry(undefined, a, (path) => paths.push(path))
+  let count = 0
+  let same = true
+  visitEntry(undefined, b, (path) => {
+    if (paths[count++] !== path) same = false
+  })
+  return same && count === paths.length
+}
+
+/**
+ * The paths `previous` names and `next` does not, sorted. An entry (or carpool) that names the same paths in both
+ * drops none of them, so only the paths of entries that changed or went are candidates, and one pass over `next`
+ * removes those it still names: a deploy that changed one file of 100,000 builds no set of every path.
+ */
+function droppedPaths(previous: Manifest, next: Manifest): string[] {
+  const candidates = new Set<string>()
+  for (const [logicalPath, entry] of Object.entries(previous.files)) {
+    const successor = Object.hasOwn(next.files, logicalPath) ? next.files[logicalPath] : undefined
+    if (successor === undefined || !samePaths(entry, successor)) visitEntry(logicalPath, entry, (path) => candidates.add(path))
+  }
+  for (const [name, carpool] of Object.entries(previous.carpools)) {
+    const successor = Object.hasOwn(next.carpools, name) ? next.carpools[name] : undefined
+    if (successor === undefined || !samePaths(carpool, successor)) visitEntry(undefined, carpool, (path) => candidates.add(path))
+  }
+  if (candidates.size > 0) forEachStoragePath(next, (path) => candidates.delete(path))
+  return [...candidates].sort()
 }
 
 /**
@@ -62,9 +97,7 @@ export function supersede(previous: Manifest | null, next: Manifest, options: Su
   checkCount('historyLimit', historyLimit, 0)
   if (previous === null) return { ...next, history: [] }
   if (previous.id === next.id) return previous
-  const kept = storagePathsOf(next)
-  const dropped = [...storagePathsOf(previous)].filter((path) => !kept.has(path)).sort()
-  const entry = { supersededAt: now.toISOString(), id: previous.id, dropped }
+  const entry = { supersededAt: now.toISOString(), id: previous.id, dropped: droppedPaths(previous, next) }
   return { ...next, history: [entry, ...previous.history].slice(0, historyLimit) }
 }
 
