@@ -54,14 +54,11 @@ function forEachStoragePath(manifest: Manifest, visit: (path: string) => void): 
 /** Whether two entries (or two carpools) name the same storage paths, in the same fields. */
 function samePaths(a: ManifestEntry | ManifestCarpool, b: ManifestEntry | ManifestCarpool): boolean {
   if (a === b) return true
-  const paths: string[] = []
-  visitEntry(undefined, a, (path) => paths.push(path))
-  let count = 0
-  let same = true
-  visitEntry(undefined, b, (path) => {
-    if (paths[count++] !== path) same = false
-  })
-  return same && count === paths.length
+  if (a.served !== b.served) return false
+  if (('fingerprinted' in a ? a.fingerprinted : undefined) !== ('fingerprinted' in b ? b.fingerprinted : undefined)) return false
+  if (('map' in a ? a.map : undefined) !== ('map' in b ? b.map : undefined)) return false
+  for (const name of CONTENT_ENCODING_NAMES) if (a.encodings?.[name]?.path !== b.encodings?.[name]?.path) return false
+  return true
 }
 
 /**

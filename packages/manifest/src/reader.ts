@@ -74,6 +74,9 @@ function scanFiles(text: string): FilesLayout | undefined {
   }
 }
 
+/** The JSON value of an entry's text (throws on invalid JSON). */
+const parseSpan = (text: string, span: readonly [number, number]): unknown => JSON.parse(text.slice(span[0], span[1]))
+
 /** A reader of a manifest already parsed and checked. */
 function readerOf(manifest: Manifest): ManifestReader {
   return {
@@ -141,7 +144,7 @@ export function openManifest(input: string | Manifest, source = '<manifest objec
     if (span === undefined) return undefined
     let value: unknown
     try {
-      value = JSON.parse(text.slice(span[0], span[1]))
+      value = parseSpan(text, span)
     } catch {
       return lookup(all(), logicalPath)
     }
@@ -161,7 +164,7 @@ export function openManifest(input: string | Manifest, source = '<manifest objec
         if (span === undefined) continue
         try {
           Object.defineProperty(members, member as string, {
-            value: JSON.parse(text.slice(span[0], span[1])),
+            value: parseSpan(text, span),
             enumerable: true,
             configurable: true,
             writable: true,

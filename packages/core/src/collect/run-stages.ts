@@ -256,7 +256,8 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
   )
   const assets = read.filter((asset): asset is Asset => asset !== undefined)
   if (assets.length < options.assets.length) {
-    const unread = new Set(options.assets.filter((asset) => !assets.includes(asset)))
+    const collected = new Set(assets)
+    const unread = new Set(options.assets.filter((asset) => !collected.has(asset)))
     for (const asset of unread) byLogicalPath.delete(asset.logicalPath)
     for (const [asset, targets] of dependencies) dependencies.set(asset, targets.filter((target) => !unread.has(target)))
   }
