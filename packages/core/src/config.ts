@@ -1,6 +1,7 @@
 import type { CompressOptions } from '@convoy/gzip'
 import type { Storage } from '@convoy/storage'
 import type { TemplatesEntry } from './carpool-templates.js'
+import type { DeltaOptions } from './collect/stages/delta.js'
 
 /** Which minifier runs for each kind of file; `false` turns one off. */
 export interface MinifyConfig {
@@ -15,6 +16,13 @@ export interface MinifyConfig {
  * `{ encodings: ['gzip', 'br'], levels: { gzip: 9, br: 11 }, maxRatio: 0.95 }`.
  */
 export interface CompressConfig extends Pick<CompressOptions, 'encodings' | 'levels' | 'maxRatio' | 'largeInput'> {
+  /**
+   * Deltas for returning visitors (Compression Dictionary Transport, RFC 9842): each new version of a script or
+   * stylesheet compressed against the earlier versions browsers hold (`dcb`, `dcz`), served by `@convoy/serve` and
+   * the adapters. Default `true`: 3 versions, files of 1 KiB and more, each encoding this Node can build. `false`
+   * turns them off.
+   */
+  readonly deltas?: boolean | DeltaOptions
   /** @deprecated use `encodings` and `levels: { gzip }`. gzip level 1–9, or `false` for none. */
   readonly gzip?: number | false
   /** @deprecated use `encodings` and `levels: { br }`. brotli quality 0–11, or `false` for none. */

@@ -4,7 +4,7 @@ import { dirname, extname, isAbsolute, relative, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ConvoyError } from '@convoy/errors'
 import { ENCODING_NAMES, ENCODINGS, isEncodingName } from '@convoy/gzip'
-import { isStorage } from '@convoy/storage'
+import { DELTA_ENCODING_NAMES, isStorage } from '@convoy/storage'
 import { isTemplateSource } from './carpool-templates.js'
 import type { ConvoyConfig } from './config.js'
 
@@ -277,7 +277,7 @@ function validateConfig(value: unknown, file: string, shown: string): ConvoyConf
   expect('hash', typeof hash === 'object' && hash !== null && (hash.algorithm === undefined || typeof hash.algorithm === 'string') && (hash.length === undefined || (Number.isInteger(hash.length) && (hash.length as number) > 0)), '{ algorithm?: string, length?: positive integer }')
   const minify = config.minify as Record<string, unknown> | boolean | undefined
   expect('minify', typeof minify === 'boolean' || (typeof minify === 'object' && minify !== null && [undefined, false, 'terser', 'swc'].includes(minify.js as string) && [undefined, false, 'clean-css', 'lightningcss'].includes(minify.css as string)), "true, false or { js?: 'terser' | 'swc' | false, css?: 'clean-css' | 'lightningcss' | false }")
-  expect('compress', isCompressConfig(config.compress), `true, false or { encodings?: [${ENCODING_NAMES.map((name) => `'${name}'`).join(', ')}], levels?: { ${ENCODING_NAMES.map((name) => `${name}?: 0–${ENCODINGS[name].maxLevel}`).join(', ')} }, maxRatio?: a number above 0, at most 1 }`)
+  expect('compress', isCompressConfig(config.compress), `true, false or { encodings?: [${ENCODING_NAMES.map((name) => `'${name}'`).join(', ')}], levels?: { ${ENCODING_NAMES.map((name) => `${name}?: 0–${ENCODINGS[name].maxLevel}`).join(', ')} }, maxRatio?: a number above 0, at most 1, deltas?: true, false or { versions?: 1–20, minBytes?: bytes, encodings?: [${DELTA_ENCODING_NAMES.map((name) => `'${name}'`).join(', ')}] } }`)
   return config
 }
 
@@ -293,13 +293,26 @@ function isCompressConfig(value: unknown): boolean {
   const level = (v: unknown, max: number): boolean => v === undefined || (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max)
   const levels = compress.levels as Record<string, unknown> | undefined
   return (
-    Object.keys(compress).every((key) => ['encodings', 'levels', 'maxRatio', 'largeInput', 'gzip', 'brotli'].includes(key)) &&
+    Object.keys(compress).every((key) => ['encodings', 'levels', 'maxRatio', 'largeInput', 'deltas', 'gzip', 'brotli'].includes(key)) &&
+    isDeltaConfig(compress.deltas) &&
     (compress.encodings === undefined || (Array.isArray(compress.encodings) && compress.encodings.every(isEncodingName))) &&
     (levels === undefined || (typeof levels === 'object' && levels !== null && Object.entries(levels).every(([name, v]) => isEncodingName(name) && level(v, ENCODINGS[name].maxLevel)))) &&
     (compress.maxRatio === undefined || (typeof compress.maxRatio === 'number' && compress.maxRatio > 0 && compress.maxRatio <= 1)) &&
     // The deprecated form: a level, or false for none.
     (compress.gzip === undefined || compress.gzip === false || level(compress.gzip, ENCODINGS.gzip.maxLevel)) &&
     (compress.brotli === undefined || compress.brotli === false || level(compress.brotli, ENCODINGS.br.maxLevel))
+  )
+}
+
+function isDeltaConfig(value: unknown): boolean {
+  if (value === undefined || typeof value === 'boolean') return true
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const deltas = value as Record<string, unknown>
+  return (
+    Object.keys(deltas).every((key) => ['versions', 'minBytes', 'encodings'].includes(key)) &&
+    (deltas.versions === undefined || (Number.isInteger(deltas.versions) && (deltas.versions as number) >= 1 && (deltas.versions as number) <= 20)) &&
+    (deltas.minBytes === undefined || (Number.isInteger(deltas.minBytes) && (deltas.minBytes as number) >= 0)) &&
+    (deltas.encodings === undefined || (Array.isArray(deltas.encodings) && deltas.encodings.every((name) => (DELTA_ENCODING_NAMES as readonly unknown[]).includes(name))))
   )
 }
 

@@ -1,15 +1,26 @@
+import { DELTA_ENCODING_NAMES, type DeltaEncoding } from '@convoy/storage'
 import { ENCODING_NAMES, ENCODINGS, type Encoding, type EncodingName } from './encodings.js'
 
 /** The content codings Convoy serves: precompressed siblings (a name in `ENCODINGS`) or the file itself. */
 export type Coding = EncodingName | 'identity'
 
-/** What an `Accept-Encoding` header says about each coding we have: its q-value, 0 meaning "not acceptable". */
-export type AcceptedCodings = Readonly<Record<Coding, number>>
+/**
+ * The dictionary-compressed codings of Compression Dictionary Transport (RFC 9842): `'dcb' | 'dcz'`, the names of
+ * `DELTA_ENCODINGS` of `@convoy/storage` and of `DELTA_ENCODERS`.
+ */
+export type DeltaCoding = DeltaEncoding
 
-/** Every coding at `q`, identity at `identity`. */
+/**
+ * What an `Accept-Encoding` header says about each coding we have: its q-value, 0 meaning "not acceptable". The
+ * delta codings (`dcb`, `dcz`) have one too, for a server that has a delta for the client's `Available-Dictionary`.
+ */
+export type AcceptedCodings = Readonly<Record<Coding | DeltaCoding, number>>
+
+/** Every sibling coding at `q`, identity at `identity`, no delta coding. */
 function acceptedAll(q: number, identity: number): AcceptedCodings {
-  const accepted: Partial<Record<Coding, number>> = { identity }
+  const accepted: Partial<Record<Coding | DeltaCoding, number>> = { identity }
   for (const name of ENCODING_NAMES) accepted[name] = q
+  for (const name of DELTA_ENCODING_NAMES) accepted[name] = 0
   return Object.freeze(accepted) as AcceptedCodings
 }
 
@@ -21,32 +32,39 @@ const IMPLICIT_IDENTITY = 0.0001
 
 const Q_VALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
 
-/** Each lower-case token a header may use, and the coding it names: every name in `ENCODINGS`, its aliases, identity. */
-const TOKENS: ReadonlyMap<string, Coding> = new Map<string, Coding>([
+/**
+ * Each lower-case token a header may use, and the coding it names: every name in `ENCODINGS`, its aliases, identity,
+ * and the delta codings.
+ */
+const TOKENS: ReadonlyMap<string, Coding | DeltaCoding> = new Map<string, Coding | DeltaCoding>([
   ['identity', 'identity'],
   ...ENCODING_NAMES.flatMap((name) => {
     const encoding: Encoding = ENCODINGS[name]
     return [name, ...(encoding.aliases ?? [])].map((token): [string, Coding] => [token, name])
   }),
+  ...DELTA_ENCODING_NAMES.map((name): [string, DeltaCoding] => [name, name]),
 ])
 
-/** The encodings by ascending `preference`, so that a later one wins a tie of q-values. */
+/** The encodings by ascending `preference`, so that a later one wins a tie of q-values and sizes. */
 const BY_PREFERENCE: readonly EncodingName[] = Object.freeze(
   [...ENCODING_NAMES].sort((a, b) => ENCODINGS[a].preference - ENCODINGS[b].preference),
 )
 
 /**
  * Parses an `Accept-Encoding` header (RFC 9110 §12.5.3): codings are case-insensitive, an alias names its coding
- * (`x-gzip` is `gzip`), `q=0` refuses a coding, `*` covers every coding not named, and identity stays acceptable
- * unless refused by `identity;q=0` or by `*;q=0` without an `identity` entry. Malformed members are ignored.
+ * (`x-gzip` is `gzip`), `q=0` refuses a coding, `*` covers every sibling coding not named, and identity stays
+ * acceptable unless refused by `identity;q=0` or by `*;q=0` without an `identity` entry. A delta coding (`dcb`,
+ * `dcz`) is acceptable only when named: `*` never covers it, since a client sends them only while it holds a
+ * dictionary for the request (RFC 9842, "Accept-Encoding"). Malformed members are ignored.
  *
  * @example
- * parseAcceptEncoding('br;q=0.5, gzip;q=0.8') // { br: 0.5, gzip: 0.8, identity: 0.0001 }
- * parseAcceptEncoding('gzip;q=0')             // { br: 0, gzip: 0, identity: 0.0001 }
+ * parseAcceptEncoding('br;q=0.5, gzip;q=0.8') // { identity: 0.0001, gzip: 0.8, br: 0.5, zstd: 0, dcb: 0, dcz: 0 }
+ * parseAcceptEncoding('gzip;q=0')             // { identity: 0.0001, gzip: 0, br: 0, zstd: 0, dcb: 0, dcz: 0 }
+ * parseAcceptEncoding('*, dcz')               // { identity: 1, gzip: 1, br: 1, zstd: 1, dcb: 0, dcz: 1 }
  */
 export function parseAcceptEncoding(header: string | undefined): AcceptedCodings {
   if (header === undefined) return NO_HEADER
-  const named: Partial<Record<Coding, number>> = {}
+  const named: Partial<Record<Coding | DeltaCoding, number>> = {}
   let star: number | undefined
   for (const member of header.split(',')) {
     const semicolon = member.indexOf(';')
@@ -63,8 +81,9 @@ export function parseAcceptEncoding(header: string | undefined): AcceptedCodings
     if (coding !== undefined) named[coding] ??= q
     else if (token === '*') star ??= q
   }
-  const accepted: Partial<Record<Coding, number>> = { identity: named.identity ?? star ?? IMPLICIT_IDENTITY }
+  const accepted: Partial<Record<Coding | DeltaCoding, number>> = { identity: named.identity ?? star ?? IMPLICIT_IDENTITY }
   for (const name of ENCODING_NAMES) accepted[name] = named[name] ?? star ?? 0
+  for (const name of DELTA_ENCODING_NAMES) accepted[name] = named[name] ?? 0
   return accepted as AcceptedCodings
 }
 
@@ -86,21 +105,30 @@ function parseWeight(parameters: string): number | undefined {
 }
 
 /**
- * Picks the coding to answer with among those available, or `null` when none is acceptable (→ 406).
- * Highest q wins; on a tie the higher `preference` of `ENCODINGS` (br beats gzip) and identity last, since a smaller
- * body is what both sides want.
+ * Picks the sibling coding to answer with among those available, or `null` when none is acceptable (→ 406).
+ * `available` has the size in bytes of each sibling there is, by encoding name (a missing one is unavailable).
+ * Highest q wins; among codings of the same q the smallest sibling (the fewest bytes to send), then the higher
+ * `preference` of `ENCODINGS` on equal sizes; identity loses every tie, since a sibling is smaller than the file.
+ * Allocates nothing: `available` is built once per file. Delta codings are not chosen here: whether a delta
+ * applies depends on the request's `Available-Dictionary`, which the caller checks first.
  *
  * @example
- * chooseCoding(parseAcceptEncoding('gzip, br'), { br: true, gzip: true }) // 'br'
+ * chooseCoding(parseAcceptEncoding('gzip, br'), { gzip: 1210, br: 1024 })          // 'br'
+ * chooseCoding(parseAcceptEncoding('gzip, br, zstd'), { br: 1024, zstd: 1090 })    // 'br'
+ * chooseCoding(parseAcceptEncoding('br;q=0.5, gzip'), { gzip: 1210, br: 1024 })    // 'gzip'
  */
-export function chooseCoding(accepted: AcceptedCodings, available: Readonly<Partial<Record<EncodingName, boolean>>>): Coding | null {
+export function chooseCoding(accepted: AcceptedCodings, available: Readonly<Partial<Record<EncodingName, number>>>): Coding | null {
   let best: Coding | null = accepted.identity > 0 ? 'identity' : null
   let bestQ = accepted.identity
+  let bestSize = Infinity
   for (const name of BY_PREFERENCE) {
+    const size = available[name]
     const q = accepted[name]
-    if (available[name] === true && q > 0 && q >= bestQ) {
+    if (size === undefined || !(q > 0)) continue
+    if (q > bestQ || (q === bestQ && size <= bestSize)) {
       best = name
       bestQ = q
+      bestSize = size
     }
   }
   return best

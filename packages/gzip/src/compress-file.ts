@@ -27,8 +27,14 @@ export interface CompressedFile {
 /** The variants worth keeping, by encoding name; a missing key means that variant was off or not small enough (no file). */
 export type CompressedFiles = { readonly [name in EncodingName]?: CompressedFile }
 
+/** A variant that is dropped rather than failing the call: no file, no error. */
+class Dropped extends Error {}
+
 /** A variant that grew past `maxRatio` of the input: it is dropped, and the encoder stops at once. */
-class TooLarge extends Error {}
+class TooLarge extends Dropped {}
+
+/** zstd pledged the length the file had when opened, and the file has another now (it is being written to). */
+class LengthChanged extends Dropped {}
 
 /** Counts an encoder's output, fixes its platform bytes, and fails as soon as it is too large to keep. */
 class OutputTap extends Transform {
@@ -53,8 +59,9 @@ class OutputTap extends Transform {
  * file's size. The input is read once and fed to every encoder at the pace of the slowest. Levels, the large-input
  * cap and the `maxRatio` rule are those of {@link compress} (for the same bytes, the same variants); a variant that
  * grows past `maxRatio` of the input is stopped early and its file removed. Text is detected from the first
- * {@link TEXT_SNIFF_BYTES} (valid UTF-8 without NUL bytes) unless `text` is given. On a failure, every output file
- * made is removed.
+ * {@link TEXT_SNIFF_BYTES} (valid UTF-8 without NUL bytes) unless `text` is given. zstd writes the file's length in
+ * its header: a file whose length changes while it is read (still being written) gets no zstd variant. On a failure,
+ * every output file made is removed.
  *
  * @example
  * const { gzip, br } = await compressFile('dist/app.log', { outputs: { gzip: 'out/app.log.gz', br: 'out/app.log.br' } })
@@ -80,11 +87,11 @@ export async function compressFile(input: string, options: CompressFileOptions =
       const tap = new OutputTap(encoding, limit)
       const path = options.outputs?.[name] ?? `${input}${encoding.extension}`
       const variant: Variant = { name, path, encoder, tap, failure: undefined, done: pipeline(encoder, tap, createWriteStream(path, { flags: 'wx' })) }
-      variant.done.catch((error: unknown) => (variant.failure = error instanceof Error ? error : new Error(`the ${name} encoder failed: ${String(error)}`)))
+      variant.done.catch((error: unknown) => (variant.failure = encoderFailure(name, error)))
       variants.push(variant)
     }
     const going = (): Variant[] => variants.filter((variant) => variant.failure === undefined && !variant.encoder.destroyed)
-    const fatal = (): Error | undefined => variants.find((variant) => variant.failure !== undefined && !(variant.failure instanceof TooLarge))?.failure
+    const fatal = (): Error | undefined => variants.find((variant) => variant.failure !== undefined && !(variant.failure instanceof Dropped))?.failure
     try {
       for await (const chunk of handle.createReadStream({ start: 0, autoClose: false })) {
         const bytes = chunk as Buffer
@@ -129,6 +136,11 @@ interface Variant {
   readonly tap: OutputTap
   readonly done: Promise<void>
   failure: Error | undefined
+}
+
+function encoderFailure(name: EncodingName, error: unknown): Error {
+  if (isErrorCode(error, 'ZSTD_error_srcSize_wrong')) return new LengthChanged()
+  return error instanceof Error ? error : new Error(`the ${name} encoder failed: ${String(error)}`)
 }
 
 function isErrorCode(error: unknown, code: string): boolean {

@@ -102,20 +102,29 @@ describe('the encodings and levels shape', () => {
 
   it('resolves once: defaults filled in, the deprecated keys mapped, and resolving again changes nothing', () => {
     const resolved = resolveCompressOptions({ brotli: false, gzip: { level: 6 } })
-    expect(resolved).toEqual({ encodings: ['gzip'], levels: { gzip: 6, br: 11 }, maxRatio: 0.95, largeInput: { bytes: 4 * 1024 * 1024, levels: { br: 9 } } })
+    expect(resolved).toEqual({
+      encodings: ['gzip'],
+      levels: { gzip: 6, br: 11, zstd: 19 },
+      maxRatio: 0.95,
+      largeInput: { bytes: 4 * 1024 * 1024, levels: { br: 9, zstd: 15 } },
+      skipped: [],
+    })
     expect(resolveCompressOptions(resolved)).toEqual(resolved)
   })
 
   it('rejects an unknown encoding and a level out of range, naming them', () => {
-    expect(() => resolveCompressOptions({ encodings: ['deflate' as 'gzip'] })).toThrow(/unknown encoding "deflate" \(known: gzip, br\)/)
+    expect(() => resolveCompressOptions({ encodings: ['deflate' as 'gzip'] })).toThrow(/unknown encoding "deflate" \(known: gzip, br, zstd\)/)
     expect(() => resolveCompressOptions({ levels: { br: 12 } })).toThrow(/brotli quality must be an integer from 0 to 11, got 12/)
+    expect(() => resolveCompressOptions({ levels: { zstd: 20 } })).toThrow(/zstd level must be an integer from 0 to 19, got 20/)
+    expect(() => resolveCompressOptions({ largeInput: { levels: { zstd: -1 } } })).toThrow(/large-input zstd level must be an integer from 0 to 19, got -1/)
   })
 
   it('finds the encoding of a sibling by its extension', () => {
     expect(encodingOfPath('a.css.gz')).toBe('gzip')
     expect(encodingOfPath('a.css.br')).toBe('br')
+    expect(encodingOfPath('a.css.zst')).toBe('zstd')
     expect(encodingOfPath('a.css')).toBeUndefined()
-    expect(Object.values(ENCODINGS).map((encoding) => encoding.extension)).toEqual(['.gz', '.br'])
+    expect(Object.values(ENCODINGS).map((encoding) => encoding.extension)).toEqual(['.gz', '.br', '.zst'])
   })
 })
 
@@ -129,7 +138,7 @@ describe('compress and compressSync', () => {
 })
 
 describe('compressorVersions', () => {
-  it('names the zlib and brotli of this Node.js', () => {
-    expect(compressorVersions()).toEqual({ zlib: process.versions.zlib, brotli: process.versions.brotli })
+  it('names the zlib, brotli and zstd of this Node.js', () => {
+    expect(compressorVersions()).toEqual({ zlib: process.versions.zlib, brotli: process.versions.brotli, zstd: process.versions.zstd ?? 'unknown' })
   })
 })

@@ -3,9 +3,9 @@ import { ConvoyError } from '@convoy/errors'
 import { DEFAULT_ENCODINGS, ENCODINGS, isEncodingName, type Encoding, type EncodingName } from './encodings.js'
 
 /**
- * The defaults of {@link compress}: gzip level 9, brotli quality 11, variants kept at ≤ 95% of the original; inputs
- * above 4 MiB get brotli quality 9 at most (quality 10–11 costs seconds per megabyte, so one huge file would dominate
- * a deploy, for a gain of a few percent).
+ * The defaults of {@link compress}: gzip and brotli (zstd is opt-in), gzip level 9, brotli quality 11, zstd level 19,
+ * variants kept at ≤ 95% of the original; inputs above 4 MiB get brotli quality 9 and zstd level 15 at most (the top
+ * levels cost seconds per megabyte, so one huge file would dominate a deploy, for a gain of a few percent).
  */
 export const COMPRESS_DEFAULTS = Object.freeze({
   encodings: DEFAULT_ENCODINGS,
@@ -21,9 +21,12 @@ export type EncodingLevels = { readonly [name in EncodingName]?: number | undefi
 
 /** The one shape of compression settings, shared by `@convoy/gzip`, `collect`'s `compress` config and the carpool builder. */
 export interface CompressOptions {
-  /** Which variants to make. Default `['gzip', 'br']`. */
+  /**
+   * Which variants to make. Default `['gzip', 'br']`. `'zstd'` is opt-in, and only made where node:zlib has it
+   * (Node ≥ 22.15): elsewhere it is left out, and said so in {@link ResolvedCompressOptions}`.skipped`.
+   */
   readonly encodings?: readonly EncodingName[] | undefined
-  /** Level per encoding (gzip 0–9, br 0–11). Default each encoding's highest. */
+  /** Level per encoding (gzip 0–9, br 0–11, zstd 0–19, where 0 is zstd's default, 3). Default each encoding's highest. */
   readonly levels?: EncodingLevels | undefined
   /** A variant is returned only when its size is at most `maxRatio` × the original size. Default `0.95`. */
   readonly maxRatio?: number | undefined
@@ -31,7 +34,7 @@ export interface CompressOptions {
   readonly text?: boolean | undefined
   /**
    * Inputs larger than `bytes` (default 4 MiB) are compressed at `levels` at most, for the encodings whose top levels are
-   * slow (default `{ br: 9 }`); `false` uses the chosen levels whatever the size.
+   * slow (default `{ br: 9, zstd: 15 }`); `false` uses the chosen levels whatever the size.
    */
   readonly largeInput?: false | { readonly bytes?: number | undefined; readonly levels?: EncodingLevels | undefined; /** @deprecated use `levels: { br }` */ readonly brotliQuality?: number | undefined } | undefined
   /** @deprecated use `encodings` and `levels.gzip`. `false` for no gzip variant. */
@@ -42,10 +45,16 @@ export interface CompressOptions {
 
 /** Compression settings with every default filled in and every value checked, as {@link resolveCompressOptions} returns them. */
 export interface ResolvedCompressOptions {
+  /** The encodings to make: those asked for that this Node.js can encode. */
   readonly encodings: readonly EncodingName[]
   readonly levels: Readonly<Record<EncodingName, number>>
   readonly maxRatio: number
   readonly largeInput: false | { readonly bytes: number; readonly levels: EncodingLevels }
+  /**
+   * The encodings asked for that this Node.js cannot encode, left out of `encodings`, each with a one-line reason
+   * (`Encoding.unavailable()`), e.g. zstd on Node 20: for the caller to say once. Empty when nothing was left out.
+   */
+  readonly skipped: readonly { readonly name: EncodingName; readonly reason: string }[]
 }
 
 /** The compressed variants worth keeping, by encoding name; a missing key means that variant was off or not small enough. */
@@ -53,10 +62,13 @@ export type CompressedVariants = { readonly [name in EncodingName]?: Uint8Array 
 
 /**
  * Fills in the defaults and checks every value once; the deprecated `gzip`/`brotli` keys are turned into `encodings`
- * and `levels`. Throws `ERR_CONVOY_CONFIG` for an unknown encoding or a level out of range.
+ * and `levels`. Throws `ERR_CONVOY_CONFIG` for an unknown encoding or a level out of range. A known encoding this
+ * Node.js cannot encode (zstd before Node 22.15) is no error: it is left out of `encodings` and listed in `skipped`.
  *
  * @example
  * resolveCompressOptions({ encodings: ['br'], levels: { br: 9 } }).levels.br // 9
+ * resolveCompressOptions({ encodings: ['br', 'zstd'] }).skipped // [] on Node 22.15 and later; on Node 20:
+ * // [{ name: 'zstd', reason: 'node:zlib of Node v20.20.2 has no zstd (Node ≥ 22.15 has)' }]
  */
 export function resolveCompressOptions(options: CompressOptions = {}): ResolvedCompressOptions {
   const maxRatio = options.maxRatio ?? COMPRESS_DEFAULTS.maxRatio
@@ -88,12 +100,21 @@ export function resolveCompressOptions(options: CompressOptions = {}): ResolvedC
     }
     largeInput = { bytes: options.largeInput?.bytes ?? COMPRESS_DEFAULTS.largeInputBytes, levels: capped }
   }
-  return { encodings: [...new Set(encodings)], levels, maxRatio, largeInput }
+  // A resolved shape given again keeps what was left out the first time (its `encodings` no longer name it).
+  const skipped: { name: EncodingName; reason: string }[] = [...((options as { skipped?: ResolvedCompressOptions['skipped'] }).skipped ?? [])]
+  const usable: EncodingName[] = []
+  for (const name of new Set(encodings)) {
+    const reason = ENCODINGS[name].unavailable()
+    if (reason === undefined) usable.push(name)
+    else if (!skipped.some((entry) => entry.name === name)) skipped.push({ name, reason })
+  }
+  return { encodings: usable, levels, maxRatio, largeInput, skipped }
 }
 
 /**
- * gzip and brotli variants of some bytes, compressed in parallel on libuv's thread pool. The gzip output is
- * deterministic: no file name, a zero mtime and the same OS byte on every platform. Empty input has no variants.
+ * The variants of some bytes (gzip and brotli by default, zstd when asked for), compressed in parallel on libuv's
+ * thread pool. The output is deterministic: gzip has no file name, a zero mtime and the same OS byte on every
+ * platform. Empty input has no variants.
  *
  * @example
  * const { gzip, br } = await compress(await readFile('app.3f2a9c1d4b5e.cmin.js'))
@@ -164,11 +185,12 @@ function configError(message: string): ConvoyError {
 }
 
 /**
- * The version of each encoder of this Node.js, for cache keys: other versions may compress differently.
+ * The version of each encoder of this Node.js, for cache keys: other versions may compress differently. `zstd` is
+ * `'unknown'` on a Node.js without it.
  *
  * @example
- * compressorVersions() // { zlib: '1.3.1-e00f703', brotli: '1.1.0' }
+ * compressorVersions() // { zlib: '1.3.1-e00f703', brotli: '1.1.0', zstd: '1.5.7' }
  */
-export function compressorVersions(): Readonly<{ zlib: string; brotli: string }> {
-  return { zlib: process.versions.zlib ?? 'unknown', brotli: process.versions.brotli ?? 'unknown' }
+export function compressorVersions(): Readonly<{ zlib: string; brotli: string; zstd: string }> {
+  return { zlib: process.versions.zlib ?? 'unknown', brotli: process.versions.brotli ?? 'unknown', zstd: process.versions.zstd ?? 'unknown' }
 }

@@ -12,4 +12,5 @@ export {
 } from './compress.js'
 export { compressFile, TEXT_SNIFF_BYTES, type CompressFileOptions, type CompressedFile, type CompressedFiles } from './compress-file.js'
 export { isCompressible, COMPRESSIBLE_EXTENSIONS, type CompressibleOptions } from './compressible.js'
-export { parseAcceptEncoding, chooseCoding, createAcceptEncodingCache, isOldMsie, type AcceptedCodings, type Coding } from './accept-encoding.js'
+export { parseAcceptEncoding, chooseCoding, createAcceptEncodingCache, isOldMsie, type AcceptedCodings, type Coding, type DeltaCoding } from './accept-encoding.js'
+export { DELTA_ENCODERS, dictionaryHash, type DeltaEncoder } from './delta.js'

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { isConvoyError } from '@convoy/errors'
 import { fastDropped, fastEntry, isIntegrity, isPlainPath } from './fast-check.js'
 import { createManifest, parseManifest, serializeManifest } from './manifest.js'
-import { carpoolOf, caught, entryFor, manifestOf } from './test-helpers.js'
-import { MANIFEST_FILE, type ManifestEntry } from './types.js'
+import { carpoolOf, caught, entryFor, manifestOf, sha256 } from './test-helpers.js'
+import { MANIFEST_FILE, type Manifest, type ManifestEntry } from './types.js'
 import { canonicalManifest, unsafePathReason } from './validate.js'
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
@@ -93,11 +93,16 @@ describe('the fast path of canonicalManifest', () => {
   const base = (): Record<string, unknown> =>
     JSON.parse(
       serializeManifest(
-        manifestOf({ 'css/a.css': 'v1', 'css/b.css': 'v1', 'js/app.js': 'v1', 'img/logo.png': 'v1' }, { site: carpoolOf(['css/a.css', 'css/b.css']) }),
+        withDeltas(manifestOf({ 'css/a.css': 'v1', 'css/b.css': 'v1', 'js/app.js': 'v3', 'img/logo.png': 'v1' }, { site: carpoolOf(['css/a.css', 'css/b.css']) })),
       ),
     ) as Record<string, unknown>
 
-  const VALUES: unknown[] = [undefined, null, 0, -1, 1.5, 7, '', 'x', 'css/a.css', '../x', MANIFEST_FILE, 'sha384-Zm9v', [], ['css/a.css'], {}, { path: 'a.gz', size: 1 }, true]
+  /** The manifest with deltas for js/app.js, against two earlier versions. */
+  const withDeltas = (manifest: Manifest): Manifest => ({ ...manifest, files: { ...manifest.files, 'js/app.js': entryFor('js/app.js', 'v3', { deltasFrom: ['v1', 'v2'] }) } })
+  const VALUES: unknown[] = [
+    undefined, null, 0, -1, 1.5, 7, '', 'x', 'css/a.css', '../x', MANIFEST_FILE, 'sha384-Zm9v', [], ['css/a.css'], {}, { path: 'a.gz', size: 1 }, true,
+    sha256('x'), `${sha256('x').slice(0, 42)}B=`, { hash: sha256('x'), match: 'js/app.*.js' }, { dcz: { path: 'a.dcz', size: 1 } },
+  ]
   /** Every way of changing one field: each value above, or removing it; plus an unknown field next to it. */
   function* mutations(): Generator<[string, Record<string, unknown>]> {
     const doc = base()

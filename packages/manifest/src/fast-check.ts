@@ -5,8 +5,10 @@
 // doubt, and the caller then runs those checks, which either throw the usual error or accept. So an invalid manifest
 // always fails with exactly the message it did before, and the rules live in one place; the tests hold both paths
 // to the same answers.
-import { CONTENT_ENCODING_NAMES } from '@convoy/storage'
-import { MANIFEST_FILE, type EncodedVariant, type EncodedVariants, type ManifestEntry } from './types.js'
+import { CONTENT_ENCODING_NAMES, DELTA_ENCODING_NAMES } from '@convoy/storage'
+import { MANIFEST_FILE, type EncodedVariant, type EncodedVariants, type ManifestDictionary, type ManifestEntry } from './types.js'
+
+type Deltas = NonNullable<ManifestEntry['deltas']>
 
 type Json = Record<string, unknown>
 
@@ -62,8 +64,12 @@ function isObject(value: unknown): value is Json {
 const isText = (value: unknown): value is string => typeof value === 'string' && value !== ''
 const isSize = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0
 
+/** A SHA-256 in standard base64: 32 bytes are 42 characters, one whose last two bits are zero, and one `=`. */
+export const SHA256_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/
+
 const VARIANT_KEYS = ['path', 'size'] as const
-const ENTRY_KEYS = ['served', 'size', 'integrity', 'fingerprinted', 'sourceHash', 'contentType', 'encodings', 'map'] as const
+const DICTIONARY_KEYS = ['hash', 'match'] as const
+const ENTRY_KEYS = ['served', 'size', 'integrity', 'fingerprinted', 'sourceHash', 'contentType', 'encodings', 'map', 'dictionary', 'deltas'] as const
 /** How many of ENTRY_KEYS every entry has; the others are optional. */
 const REQUIRED_ENTRY_KEYS = 6
 
@@ -150,12 +156,18 @@ export function fastEntry(value: unknown, reuse: boolean): ManifestEntry | undef
   const rawEncodings = own(value, 'encodings')
   const map = own(value, 'map')
   if (map !== undefined && !isPlainPath(map)) return undefined
+  // Dictionaries and deltas are accepted here only in canonical form (as collect writes them), and kept as they are.
+  const dictionary = own(value, 'dictionary')
+  const deltas = own(value, 'deltas')
+  if ((dictionary !== undefined && !isDictionary(dictionary)) || (deltas !== undefined && !isDeltas(deltas))) return undefined
   const checked = rawEncodings === undefined ? undefined : encodings(rawEncodings, reuse)
   if (checked === REFUSED) return undefined
   if (reuse && checked === rawEncodings && hasKeysInOrder(value, ENTRY_KEYS, REQUIRED_ENTRY_KEYS)) return value as unknown as ManifestEntry
   const entry: { -readonly [K in keyof ManifestEntry]: ManifestEntry[K] } = { served, size, integrity, fingerprinted, sourceHash, contentType }
   if (checked !== undefined) entry.encodings = checked
   if (map !== undefined) entry.map = map
+  if (dictionary !== undefined) entry.dictionary = reuse ? (dictionary as ManifestDictionary) : { ...(dictionary as ManifestDictionary) }
+  if (deltas !== undefined) entry.deltas = reuse ? (deltas as Deltas) : copyDeltas(deltas as Deltas)
   return entry
 }
 
@@ -167,11 +179,12 @@ export function fastEntry(value: unknown, reuse: boolean): ManifestEntry | undef
  */
 function isKept(value: Json): boolean {
   if (!hasKeysInOrder(value, ENTRY_KEYS, REQUIRED_ENTRY_KEYS)) return false
-  const { served, size, integrity, fingerprinted, sourceHash, contentType, encodings, map } = value
+  const { served, size, integrity, fingerprinted, sourceHash, contentType, encodings, map, dictionary, deltas } = value
   if (!isPlainPath(served) || !isSize(size) || !isIntegrity(integrity) || !isPlainPath(fingerprinted) || !isText(sourceHash) || !isText(contentType)) {
     return false
   }
   if (map !== undefined && !isPlainPath(map)) return false
+  if ((dictionary !== undefined && !isDictionary(dictionary)) || (deltas !== undefined && !isDeltas(deltas))) return false
   if (encodings === undefined) return true
   if (!isObject(encodings) || !hasKeysInOrder(encodings, CONTENT_ENCODING_NAMES, 0)) return false
   for (const name of CONTENT_ENCODING_NAMES) {
@@ -180,6 +193,38 @@ function isKept(value: Json): boolean {
     if (!isObject(variant) || !hasKeysInOrder(variant, VARIANT_KEYS, 2) || !isPlainPath(variant.path) || !isSize(variant.size)) return false
   }
   return true
+}
+
+/** A `dictionary` field in canonical form: `{ hash, match }`, a SHA-256 and a pattern. */
+function isDictionary(value: unknown): boolean {
+  return isObject(value) && hasKeysInOrder(value, DICTIONARY_KEYS, 2) && typeof value.hash === 'string' && SHA256_BASE64.test(value.hash) && isText(value.match)
+}
+
+/** A `deltas` field in canonical form: dictionary hashes in ascending order, each with at least one valid delta. */
+function isDeltas(value: unknown): boolean {
+  if (!isObject(value) || !isPlainObject(value)) return false
+  let last = ''
+  for (const hash in value) {
+    if (!Object.hasOwn(value, hash) || !SHA256_BASE64.test(hash) || !(last < hash)) return false
+    last = hash
+    const variants = value[hash]
+    if (!isObject(variants) || !hasKeysInOrder(variants, DELTA_ENCODING_NAMES, 0)) return false
+    let count = 0
+    for (const name of DELTA_ENCODING_NAMES) {
+      const variant = variants[name]
+      if (variant === undefined) continue
+      if (!isObject(variant) || !hasKeysInOrder(variant, VARIANT_KEYS, 2) || !isPlainPath(variant.path) || !isSize(variant.size)) return false
+      count++
+    }
+    if (count === 0) return false
+  }
+  return true
+}
+
+/** A copy of a `deltas` value that {@link isDeltas} accepted, sharing nothing with it. */
+function copyDeltas(deltas: Deltas): Deltas {
+  const pairs = Object.entries(deltas).map(([hash, variants]) => [hash, Object.fromEntries(Object.entries(variants).map(([name, variant]) => [name, { ...variant }]))])
+  return Object.fromEntries(pairs) as Deltas
 }
 
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)

@@ -35,6 +35,24 @@ describe('storagePathsOf', () => {
     expect(logo.served).toBe(logo.fingerprinted)
     expect(storagePathsOf(manifest).has(MANIFEST_FILE)).toBe(false)
   })
+
+  it('names the deltas of an entry, which are dropped with their target', () => {
+    const v1 = manifestOf({ 'js/app.js': 'v1' })
+    const v2 = { ...v1, id: 'v2', files: { 'js/app.js': entryFor('js/app.js', 'v2', { deltasFrom: ['v1'] }) } }
+    const v3 = { ...v1, id: 'v3', files: { 'js/app.js': entryFor('js/app.js', 'v3', { deltasFrom: ['v2', 'v1'] }) } }
+    const deltaPaths = (manifest: Manifest): string[] =>
+      Object.values(manifest.files['js/app.js']!.deltas ?? {}).flatMap((variants) => Object.values(variants).map((variant) => variant.path))
+    expect(deltaPaths(v3)).toHaveLength(3)
+    for (const path of deltaPaths(v3)) expect(storagePathsOf(v3).has(path)).toBe(true)
+    const current = deploy([v1, v2, v3])
+    // v2's delta (against v1) goes with v2's files; v3's deltas are named by v3.
+    expect(current.history[0]!.dropped).toEqual(expect.arrayContaining(deltaPaths(v2)))
+    for (const path of deltaPaths(v3)) expect(current.history.flatMap((entry) => entry.dropped)).not.toContain(path)
+    // A delta added to an unchanged target is a change of the entry's paths: the old paths are not dropped, the new one is named.
+    const { deltas: _deltas, ...withoutDeltas } = v2.files['js/app.js']
+    const same = { ...v2, id: 'v2b', files: { 'js/app.js': withoutDeltas } }
+    expect(supersede(v2, same, { now: at(9) }).history[0]!.dropped).toEqual(deltaPaths(v2))
+  })
 })
 
 describe('supersede', () => {

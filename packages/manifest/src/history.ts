@@ -1,4 +1,4 @@
-import { CONTENT_ENCODING_NAMES } from '@convoy/storage'
+import { CONTENT_ENCODING_NAMES, DELTA_ENCODING_NAMES } from '@convoy/storage'
 import type { EncodedVariants, Manifest, ManifestCarpool, ManifestEntry } from './types.js'
 
 /** Options of {@link supersede}. */
@@ -19,7 +19,7 @@ function checkCount(name: string, value: number, min: number): void {
 
 /**
  * Every storage path the manifest names: each logical path (the original bytes are stored there), and each entry's
- * `fingerprinted`, `served`, `map` and encoded siblings, and each carpool's `served` and encoded siblings. Not the
+ * `fingerprinted`, `served`, `map`, encoded siblings and deltas, and each carpool's `served` and encoded siblings. Not the
  * manifest file itself, and not paths named only by earlier versions (see {@link pathsNamedByNewest}).
  *
  * @example
@@ -31,6 +31,19 @@ export function storagePathsOf(manifest: Manifest): Set<string> {
   return paths
 }
 
+/**
+ * The storage paths one files entry names: its logical path (the original), fingerprinted, served, map, siblings
+ * and deltas.
+ *
+ * @example
+ * entryStoragePaths('css/base.css', manifest.files['css/base.css']).has('css/base.css') // true
+ */
+export function entryStoragePaths(logicalPath: string, entry: ManifestEntry): Set<string> {
+  const paths = new Set<string>()
+  visitEntry(logicalPath, entry, (path) => paths.add(path))
+  return paths
+}
+
 /** The storage paths of one files entry (its logical path first) or carpool, each given to `visit`. */
 function visitEntry(logicalPath: string | undefined, entry: ManifestEntry | ManifestCarpool, visit: (path: string) => void): void {
   if (logicalPath !== undefined) visit(logicalPath)
@@ -38,10 +51,20 @@ function visitEntry(logicalPath: string | undefined, entry: ManifestEntry | Mani
   visit(entry.served)
   if ('map' in entry && entry.map !== undefined) visit(entry.map)
   const encodings: EncodedVariants | undefined = entry.encodings
-  if (encodings === undefined) return
-  for (const name of CONTENT_ENCODING_NAMES) {
-    const variant = encodings[name]
-    if (variant) visit(variant.path)
+  if (encodings !== undefined) {
+    for (const name of CONTENT_ENCODING_NAMES) {
+      const variant = encodings[name]
+      if (variant) visit(variant.path)
+    }
+  }
+  // A delta belongs to its target: it is named, and dropped, with the version it rebuilds.
+  if ('deltas' in entry && entry.deltas !== undefined) {
+    for (const variants of Object.values(entry.deltas)) {
+      for (const name of DELTA_ENCODING_NAMES) {
+        const variant = variants[name]
+        if (variant) visit(variant.path)
+      }
+    }
   }
 }
 
@@ -58,6 +81,18 @@ function samePaths(a: ManifestEntry | ManifestCarpool, b: ManifestEntry | Manife
   if (('fingerprinted' in a ? a.fingerprinted : undefined) !== ('fingerprinted' in b ? b.fingerprinted : undefined)) return false
   if (('map' in a ? a.map : undefined) !== ('map' in b ? b.map : undefined)) return false
   for (const name of CONTENT_ENCODING_NAMES) if (a.encodings?.[name]?.path !== b.encodings?.[name]?.path) return false
+  return sameDeltaPaths('deltas' in a ? a.deltas : undefined, 'deltas' in b ? b.deltas : undefined)
+}
+
+function sameDeltaPaths(a: ManifestEntry['deltas'], b: ManifestEntry['deltas']): boolean {
+  if (a === b) return true
+  const hashes = Object.keys(a ?? {})
+  if (hashes.length !== Object.keys(b ?? {}).length) return false
+  for (const hash of hashes) {
+    const other = b !== undefined && Object.hasOwn(b, hash) ? b[hash] : undefined
+    if (other === undefined) return false
+    for (const name of DELTA_ENCODING_NAMES) if (a![hash]![name]?.path !== other[name]?.path) return false
+  }
   return true
 }
 

@@ -8,10 +8,13 @@ import { MANIFEST_VERSION, type Manifest } from './types.js'
 const SOURCE = '/srv/static/convoy-manifest.json'
 
 function sample(): Manifest {
-  return manifestOf({ 'css/base.css': 'v1', 'css/print.css': 'v1', 'js/app.js': 'v1', 'img/logo.png': 'v1' }, {
+  const manifest = manifestOf({ 'css/base.css': 'v1', 'css/print.css': 'v1', 'js/app.js': 'v1', 'img/logo.png': 'v1' }, {
     site: carpoolOf(['css/base.css', 'css/print.css']),
   })
+  return { ...manifest, files: { ...manifest.files, 'js/app.js': entryFor('js/app.js', 'v3', { deltasFrom: ['v1', 'v2'] }) } }
 }
+/** The dictionary hash of js/app.js's first delta in {@link sample}. */
+const firstDelta = (): string => Object.keys(sample().files['js/app.js']!.deltas!)[0]!
 
 describe('parseManifest / serializeManifest', () => {
   it('round-trips a manifest', () => {
@@ -147,6 +150,11 @@ describe('parseManifest errors', () => {
     ['an empty content type', [...base, 'contentType'], '', 'files["css/base.css"].contentType: expected a non-empty string, got ""'],
     ['a null map', ['files', 'js/app.js', 'map'], null, 'files["js/app.js"].map: expected a non-empty string, got null'],
     ['an encoding without size', [...base, 'encodings', 'gzip', 'size'], REMOVE, 'files["css/base.css"].encodings.gzip: missing "size"'],
+    ['a dictionary hash that is hex', ['files', 'js/app.js', 'dictionary', 'hash'], 'ab'.repeat(32), `files["js/app.js"].dictionary.hash: expected a SHA-256 in base64 (44 characters), got "${'ab'.repeat(28)}...`],
+    ['a dictionary without match', ['files', 'js/app.js', 'dictionary', 'match'], REMOVE, 'files["js/app.js"].dictionary: missing "match"'],
+    ['deltas keyed by something else', ['files', 'js/app.js', 'deltas'], { 'v1': { dcz: { path: 'a.dcz', size: 1 } } }, 'files["js/app.js"].deltas["v1"]: expected a SHA-256 in base64 (44 characters), got "v1"'],
+    ['a dictionary with no delta', ['files', 'js/app.js', 'deltas', firstDelta()], {}, `files["js/app.js"].deltas["${firstDelta()}"]: expected at least one of "dcb", "dcz"`],
+    ['a delta without size', ['files', 'js/app.js', 'deltas', firstDelta(), 'dcz', 'size'], REMOVE, `files["js/app.js"].deltas["${firstDelta()}"].dcz: missing "size"`],
     ['a hash length of 0', ['hash', 'length'], 0, 'hash.length: expected a positive integer, got 0'],
     ['an empty id', ['id'], '', 'id: expected a non-empty string, got ""'],
     ['a carpool of another kind', ['carpools', 'site', 'kind'], 'ts', 'carpools["site"].kind: expected "css" or "js", got "ts"'],
@@ -164,6 +172,7 @@ describe('parseManifest errors', () => {
     ['a fingerprinted path', (p) => [[...base, 'fingerprinted'], p], 'files["css/base.css"].fingerprinted'],
     ['a map path', (p) => [['files', 'js/app.js', 'map'], p], 'files["js/app.js"].map'],
     ['an encoded path', (p) => [[...base, 'encodings', 'br', 'path'], p], 'files["css/base.css"].encodings.br.path'],
+    ['a delta path', (p) => [['files', 'js/app.js', 'deltas', firstDelta(), 'dcz', 'path'], p], `files["js/app.js"].deltas["${firstDelta()}"].dcz.path`],
     ['a carpool path', (p) => [['carpools', 'site', 'served'], p], 'carpools["site"].served'],
     ['a dropped path', (p) => [['history'], [{ supersededAt: '2024-05-01T10:00:00.000Z', id: 'x', dropped: [p] }]], 'history[0].dropped[0]'],
   ])('rejects an unsafe path as %s', (_, edit, where) => {

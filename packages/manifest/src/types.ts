@@ -1,4 +1,4 @@
-import type { ContentEncoding } from '@convoy/storage'
+import type { ContentEncoding, DeltaEncoding } from '@convoy/storage'
 
 /** The manifest format version this package reads and writes. */
 export const MANIFEST_VERSION = 1
@@ -15,6 +15,21 @@ export interface EncodedVariant {
 
 /** The precompressed siblings of a served file, by encoding (a name in `CONTENT_ENCODINGS` of `@convoy/storage`). */
 export type EncodedVariants = { readonly [E in ContentEncoding]?: EncodedVariant }
+
+/** The deltas of a served file against one dictionary, by delta encoding (`dcb`, `dcz`: `DELTA_ENCODINGS` of `@convoy/storage`). */
+export type DeltaVariants = { readonly [E in DeltaEncoding]?: EncodedVariant }
+
+/**
+ * A served file offered to browsers as a compression dictionary for its later versions (RFC 9842): servers send
+ * `Use-As-Dictionary: match="<prefix><match>"` with it, and a browser holding it announces it in
+ * `Available-Dictionary` when it asks for a URL the pattern matches.
+ */
+export interface ManifestDictionary {
+  /** SHA-256 of the served bytes, standard base64: the value a browser sends in `Available-Dictionary: :<hash>:`. */
+  readonly hash: string
+  /** The storage paths of this file's future versions, with `*` where the fingerprint goes: `js/app.*.cmin.js`. */
+  readonly match: string
+}
 
 /** Everything Convoy knows about one collected logical path. */
 export interface ManifestEntry {
@@ -34,6 +49,14 @@ export interface ManifestEntry {
   readonly encodings?: EncodedVariants
   /** Source map of `served`, when one was written (`….cmin.js.map`). */
   readonly map?: string
+  /** This version as a dictionary for the next ones, when collect builds deltas (`compress.deltas`) for its type. */
+  readonly dictionary?: ManifestDictionary
+  /**
+   * Deltas of `served` against earlier versions, by the {@link ManifestDictionary.hash} of the version each was
+   * compressed against (a browser that holds that version downloads only the delta), when smaller than the best
+   * precompressed sibling.
+   */
+  readonly deltas?: Readonly<Record<string, DeltaVariants>>
 }
 
 /** A carpool bundle built by `convoy collect` (declared in config or found in templates). */

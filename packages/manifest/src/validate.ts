@@ -1,16 +1,18 @@
 import { ConvoyError } from '@convoy/errors'
-import { CONTENT_ENCODING_NAMES, storagePathProblem } from '@convoy/storage'
+import { CONTENT_ENCODING_NAMES, DELTA_ENCODING_NAMES, storagePathProblem } from '@convoy/storage'
 import {
   MANIFEST_FILE,
   MANIFEST_VERSION,
+  type DeltaVariants,
   type EncodedVariant,
   type EncodedVariants,
   type Manifest,
+  type ManifestDictionary,
   type ManifestCarpool,
   type ManifestEntry,
   type ManifestHistoryEntry,
 } from './types.js'
-import { fastDropped, fastFiles } from './fast-check.js'
+import { fastDropped, fastFiles, SHA256_BASE64 } from './fast-check.js'
 
 type Json = Record<string, unknown>
 type Check<T> = (value: unknown, where: string) => T
@@ -103,6 +105,17 @@ export function canonicalManifest(
     const o = object(v, where)
     return Object.assign({}, ...CONTENT_ENCODING_NAMES.map((name) => optional(o, name, where, variant))) as EncodedVariants
   }
+  const dictionaryHash: Check<string> = (v, where) =>
+    typeof v === 'string' && SHA256_BASE64.test(v) ? v : expected('a SHA-256 in base64 (44 characters)')(v, where)
+  const dictionary: Check<ManifestDictionary> = (v, where) => {
+    const o = object(v, where)
+    return { hash: field(o, 'hash', where, dictionaryHash), match: field(o, 'match', where, text) }
+  }
+  const deltaVariants: Check<DeltaVariants> = (v, where) => {
+    const o = object(v, where)
+    const variants = Object.assign({}, ...DELTA_ENCODING_NAMES.map((name) => optional(o, name, where, variant))) as DeltaVariants
+    return Object.keys(variants).length > 0 ? variants : fail(where, `expected at least one of ${DELTA_ENCODING_NAMES.map((name) => `"${name}"`).join(', ')}`)
+  }
   const entry: Check<ManifestEntry> = (v, where) => {
     const o = object(v, where)
     return {
@@ -114,6 +127,8 @@ export function canonicalManifest(
       contentType: field(o, 'contentType', where, text),
       ...optional(o, 'encodings', where, encodings),
       ...optional(o, 'map', where, path),
+      ...optional(o, 'dictionary', where, dictionary),
+      ...optional(o, 'deltas', where, record(dictionaryHash, deltaVariants)),
     }
   }
   const kind: Check<'css' | 'js'> = (v, where) => (v === 'css' || v === 'js' ? v : expected('"css" or "js"')(v, where))

@@ -38,8 +38,11 @@ export interface Resource {
   readonly identity: Variant
   /** The precompressed siblings, by encoding (a name in `ENCODINGS` of `@convoy/gzip`). */
   readonly variants: Readonly<Partial<Record<EncodingName, Variant>>>
-  /** Which encodings `variants` has, precomputed for `chooseCoding` so negotiation allocates nothing per request. */
-  readonly available: Readonly<Partial<Record<EncodingName, boolean>>>
+  /**
+   * The size in bytes of each sibling `variants` has, by encoding: precomputed for `chooseCoding` (which sends the
+   * smallest of equally wanted codings) so negotiation allocates nothing per request.
+   */
+  readonly available: Readonly<Partial<Record<EncodingName, number>>>
   /** True when `variants` has any: the answer is negotiated and carries `Vary: Accept-Encoding`. */
   readonly negotiated: boolean
 }
@@ -243,10 +246,10 @@ export async function addFiles(
     const contentType = contentTypeOf(path)
     const cacheControl = cacheControlOf(path)
     const variants: Partial<Record<EncodingName, Variant>> = {}
-    const available: Partial<Record<EncodingName, boolean>> = {}
+    const available: Partial<Record<EncodingName, number>> = {}
     for (const [name, sibling] of siblings) {
       variants[name] = variant(sibling, contentType, name, cacheControl, true, false)
-      available[name] = true
+      available[name] = sibling.size
     }
     resources.set(path, {
       path,

@@ -1,6 +1,6 @@
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3'
 import { ConvoyError } from '@convoy/errors'
-import { contentEncodingOfPath, contentTypeOf, type StorageWriteOptions } from '@convoy/storage'
+import { contentEncodingOfPath, contentTypeOf, deltaOfPath, type StorageWriteOptions } from '@convoy/storage'
 
 /** HTTP headers by name (any case), e.g. `{ 'Content-Disposition': 'inline', 'x-amz-meta-team': 'web' }`. */
 export type S3ObjectHeaders = Readonly<Record<string, string>>
@@ -83,9 +83,11 @@ export function normalizeHeaders(headers: unknown, where: string): Map<string, s
 export function objectHeaders(path: string, write: StorageWriteOptions, headers: Map<string, string> | ((path: string, headers: S3ObjectHeaders) => S3ObjectHeaders | undefined) | undefined): Map<string, string> {
   const result = new Map<string, string>()
   // Derived headers go together: a caller that names the type has said what the object is, encoding included.
+  // A sibling (`.gz`, `.br`, `.zst`) or a delta (`.<hash>.dcb`, `.<hash>.dcz`) has its encoding and the type of the
+  // file inside it.
   if (write.contentType === undefined) {
     result.set('content-type', contentTypeOf(path))
-    const encoding = write.contentEncoding === undefined ? contentEncodingOfPath(path) : undefined
+    const encoding = write.contentEncoding === undefined ? (deltaOfPath(path)?.encoding ?? contentEncodingOfPath(path)) : undefined
     if (encoding !== undefined) result.set('content-encoding', encoding)
   }
   if (headers instanceof Map) for (const [name, value] of headers) result.set(name, value)

@@ -17,8 +17,13 @@ export {
   contentEncodingOfPath,
   encodedSiblingPath,
   withoutEncodingExtension,
+  DELTA_ENCODINGS,
+  DELTA_ENCODING_NAMES,
+  deltaPath,
+  deltaOfPath,
   type ContentEncoding,
   type ContentEncodingInfo,
+  type DeltaEncoding,
 } from './content-encodings.js'
 export { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from './cache-control.js'
 export { isIgnoredByDefault, isUnsafeName } from './source-names.js'

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { ContentEncoding } from './content-encodings.js'
+import type { ContentEncoding, DeltaEncoding } from './content-encodings.js'
 
 /**
  * What a storage write carries besides the bytes. Storages that keep metadata (S3) store it; others may ignore it.
@@ -12,10 +12,13 @@ import type { ContentEncoding } from './content-encodings.js'
  * })
  */
 export interface StorageWriteOptions {
-  /** MIME type of the object, e.g. `text/css; charset=utf-8`. For `.gz`/`.br` siblings: the inner file's type. */
+  /** MIME type of the object, e.g. `text/css; charset=utf-8`. For siblings and deltas: the type of the file inside. */
   readonly contentType?: string
-  /** For precompressed siblings: their encoding, a name in `CONTENT_ENCODINGS` (`gzip`, `br`). */
-  readonly contentEncoding?: ContentEncoding
+  /**
+   * For precompressed siblings, their encoding: a name in `CONTENT_ENCODINGS` (`gzip`, `br`, `zstd`); for deltas, a
+   * name in `DELTA_ENCODINGS` (`dcb`, `dcz`).
+   */
+  readonly contentEncoding?: ContentEncoding | DeltaEncoding
   /** `Cache-Control` to serve the object with, e.g. `public, max-age=31536000, immutable`. */
   readonly cacheControl?: string
   /**

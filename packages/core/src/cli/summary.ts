@@ -25,6 +25,8 @@ export function formatSummary(report: CollectReport, storageName: string): strin
     line(rows[rows.length - 1]!),
     `  ${verb} ${report.written} object${report.written === 1 ? '' : 's'}, ${report.unchanged} unchanged, ${report.cacheHits} cache hit${report.cacheHits === 1 ? '' : 's'}, ${report.reused === 0 ? '' : `${report.reused} file${report.reused === 1 ? '' : 's'} unchanged (not read), `}${report.warnings.length} warning${report.warnings.length === 1 ? '' : 's'}, ${report.seconds.toFixed(2)} s`,
     manifestLine,
+    // Said once per run, not per file: what was configured and this Node cannot build.
+    ...report.notices.map((notice) => `  note: ${notice}`),
     // A dry run is asked for to see what would change: say which files.
     ...(report.dryRun ? changeLines(report.changes) : []),
     '',

@@ -1,4 +1,6 @@
 import type { EncodingName } from '@convoy/gzip'
+import type { ManifestDictionary } from '@convoy/manifest'
+import type { DeltaEncoding } from '@convoy/storage'
 
 /** A problem that does not stop the run (unless `strict`), reported with where it was found. */
 export interface Warning {
@@ -18,9 +20,10 @@ export interface Warning {
  * - `fingerprinted`: references rewritten, named by its own hash;
  * - `served`: what URLs point at when it differs from the fingerprinted file (minified);
  * - `map`: a source map of the served file;
- * - `encoded`: a precompressed sibling of the served file (`encoding` says which).
+ * - `encoded`: a precompressed sibling of the served file (`encoding` says which);
+ * - `delta`: the served file compressed against an earlier version (`encoding` `dcb` or `dcz`, `dictionary` which).
  */
-export type OutputRole = 'original' | 'fingerprinted' | 'served' | 'map' | 'encoded'
+export type OutputRole = 'original' | 'fingerprinted' | 'served' | 'map' | 'encoded' | 'delta'
 
 /**
  * Files larger than this (8 MiB) are never held whole in memory: the read stage hashes them chunk by chunk, the
@@ -35,8 +38,10 @@ export interface AssetOutput {
   readonly role: OutputRole
   /** Storage path. Every role but `original` is content-addressed. */
   readonly name: string
-  /** The `Content-Encoding` of an `encoded` output. */
-  readonly encoding?: EncodingName
+  /** The `Content-Encoding` of an `encoded` or `delta` output. */
+  readonly encoding?: EncodingName | DeltaEncoding
+  /** The dictionary a `delta` output was compressed against: the SHA-256 (base64) of that earlier version. */
+  readonly dictionary?: string
   readonly bytes?: Uint8Array
   /** A file to stream instead of `bytes`: the source file (large files nobody needed to read) or a temporary file. */
   readonly file?: string
@@ -77,6 +82,8 @@ export interface Asset {
   readonly outputs: AssetOutput[]
   /** Stage-private state (keyed by stage name). */
   readonly state: Map<string, unknown>
+  /** The served file as a dictionary for later versions (set by the `deltas` stage), recorded in the manifest. */
+  dictionary: ManifestDictionary | undefined
 }
 
 /** A fresh asset: nothing processed yet, nothing loaded unless `bytes` is given. */
@@ -94,6 +101,7 @@ export function createAsset(fields: { logicalPath: string; sourceFile: string; s
     contents: bytes,
     outputs: [],
     state: new Map(),
+    dictionary: undefined,
   }
 }
 
@@ -122,9 +130,9 @@ export function servedOf(asset: Asset): AssetOutput {
   return served
 }
 
-/** Adds an output, replacing an earlier one of the same role and encoding (a stage run again in a cycle). */
+/** Adds an output, replacing an earlier one of the same role, encoding and dictionary (a stage run again in a cycle). */
 export function addOutput(asset: Asset, output: AssetOutput): void {
-  const index = asset.outputs.findIndex((existing) => existing.role === output.role && existing.encoding === output.encoding)
+  const index = asset.outputs.findIndex((existing) => existing.role === output.role && existing.encoding === output.encoding && existing.dictionary === output.dictionary)
   if (index === -1) asset.outputs.push(output)
   else asset.outputs[index] = output
 }

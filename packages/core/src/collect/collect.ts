@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { ConvoyError } from '@convoy/errors'
-import { createManifest, MANIFEST_FILE, supersede, type Manifest, type ManifestCarpool, type ManifestEntry } from '@convoy/manifest'
+import { createManifest, entryStoragePaths, MANIFEST_FILE, supersede, type Manifest, type ManifestCarpool, type ManifestEntry } from '@convoy/manifest'
 import { contentTypeOf } from '@convoy/storage'
 import { carpoolName } from '@convoy/carpool'
 import { findSourceFiles, isInside, realPathOfFutureDirectory, type FileStamp, type SkipReason } from '../sources.js'
@@ -12,6 +12,7 @@ import { buildDeclaredCarpool } from './carpools.js'
 import { openDeployGuard, readPublishedManifest, type DeployGuard } from './deploy-guard.js'
 import { asConvoyError, collectFailed, type CollectFailure } from './failures.js'
 import { resolveCollectOptions, type CollectOptions, type ResolvedCollectOptions } from './options.js'
+import { createEarlierVersions } from './earlier-versions.js'
 import { runStages, type ReuseCandidate } from './run-stages.js'
 import { isSettled, readStatIndex, writeStatIndex, type IndexedFile } from './stat-index.js'
 import { createFingerprintStage } from './stages/fingerprint.js'
@@ -35,6 +36,8 @@ export interface CollectReport {
   /** Files the stat index vouched for: their previous outputs and manifest entry were kept without reading them. */
   readonly reused: number
   readonly warnings: readonly Warning[]
+  /** What was configured but not done on this Node, and why (an encoding it cannot build): not a problem of the files. */
+  readonly notices: readonly string[]
   /** The manifest; `written` is whether it was (in a dry run: would be) written, i.e. whether it changed. */
   readonly manifest: { readonly path: string; readonly id: string; readonly written: boolean }
   /** How the manifest's files differ from the previous manifest's, by logical path (sorted). */
@@ -186,6 +189,7 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     candidateOf,
     verify: options.verify,
     readStored: (path) => storage.read(path),
+    earlierVersions: createEarlierVersions(previous),
     onReused: (asset, entry) => (entries[asset.logicalPath] = entry),
     // Declared bundles are built after the stages, from their members' served bytes.
     keepBytes: (asset) => bundled.has(asset.logicalPath),
@@ -270,6 +274,7 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     unchanged: writes.unchanged + [...result.reused].reduce((sum, asset) => sum + storedPathsOf(asset.logicalPath, entries[asset.logicalPath]!).length, 0),
     reused: result.reused.size,
     warnings,
+    notices: options.notices,
     manifest: { path: MANIFEST_FILE, id: manifest.id, written: manifestChanged },
     changes: changesBetween(previous, entries),
     dryRun,
@@ -287,12 +292,9 @@ function isUnchanged(previous: Manifest | null, entries: Readonly<Record<string,
   return names.length === Object.keys(previous.carpools).length && names.every((name) => Object.hasOwn(previous.carpools, name) && JSON.stringify(previous.carpools[name]) === JSON.stringify(carpools[name]))
 }
 
-/** Every storage path a manifest entry relies on: the original, the fingerprinted and served files, map, variants. */
+/** Every storage path a manifest entry relies on: the original, the fingerprinted and served files, map, variants, deltas. */
 function storedPathsOf(logicalPath: string, entry: ManifestEntry): string[] {
-  const paths = new Set([logicalPath, entry.served, entry.fingerprinted])
-  if (entry.map !== undefined) paths.add(entry.map)
-  for (const variant of Object.values(entry.encodings ?? {})) if (variant !== undefined) paths.add(variant.path)
-  return [...paths]
+  return [...entryStoragePaths(logicalPath, entry)]
 }
 
 /** The previous manifest's record of this bundle, when its members are served by the same files and all of it is stored. */

@@ -9,6 +9,7 @@ import { NO_CACHE, type TaskCache } from '../work/cache.js'
 import { createTaskRunner, type TaskRunner } from '../work/runner.js'
 import type { DeclaredCarpool } from '../carpool-templates.js'
 import { createCompressStage } from './stages/compress.js'
+import { createDeltaStage, resolveDeltaOptions, type ResolvedDeltaOptions } from './stages/delta.js'
 import { createMinifyStage } from './stages/minify.js'
 import { createReferencesStage } from './stages/references.js'
 import type { Stage } from './stage.js'
@@ -83,6 +84,8 @@ export interface ResolvedCollectOptions {
   readonly now: () => Date
   /** Deprecated options that were given, each with what to write instead (shown as warnings). */
   readonly deprecations: readonly string[]
+  /** What the run will not do on this Node although configured (an encoding it cannot build), and why: said once. */
+  readonly notices: readonly string[]
   readonly statIndex: Required<StatIndexOptions> | undefined
   readonly verify: boolean
   /** Everything besides a file's bytes that decides its outputs: the stat index is only used under the same one. */
@@ -95,9 +98,16 @@ export function resolveCollectOptions(options: CollectOptions): ResolvedCollectO
   contentHash('', hash) // fail fast on a bad algorithm or length, before reading anything
   const deprecations: string[] = []
   const compress = resolveCompressOptions(compressOptionsOf(options.compress ?? true, (message) => deprecations.push(message)))
+  const deltas = options.stages === undefined ? deltaOptionsOf(options.compress ?? true) : undefined
   const baseUrl = options.baseUrl ?? DEFAULT_BASE_URL
   const runner = options.runner ?? createTaskRunner()
-  const stages = options.stages ?? createDefaultStages({ ...options, compress, runner })
+  const stages = options.stages ?? createDefaultStages({ ...options, runner })
+  // One notice for everything configured that this Node cannot build, each with its reason.
+  const skipped = [
+    ...compress.skipped.map(({ name, reason }) => `${name} siblings: ${reason}`),
+    ...(deltas?.skipped ?? []).map(({ name, reason }) => `${name} deltas: ${reason}`),
+  ]
+  const notices = skipped.length === 0 ? [] : [`not built on this Node.js: ${skipped.join('; ')}`]
   return {
     sources: options.sources.map((source) => resolve(source)),
     storage: options.storage,
@@ -117,6 +127,7 @@ export function resolveCollectOptions(options: CollectOptions): ResolvedCollectO
     onProgress: options.onProgress,
     now: options.now ?? (() => new Date()),
     deprecations,
+    notices,
     statIndex: options.statIndex === undefined || options.statIndex === false ? undefined : { file: resolve(options.statIndex.file), racyWindowMs: options.statIndex.racyWindowMs ?? DEFAULT_RACY_WINDOW_MS },
     verify: options.verify ?? false,
     signature: JSON.stringify({
@@ -150,11 +161,19 @@ export function createDefaultStages(options: DefaultStagesOptions): Stage[] {
   const minify = options.minify === false ? { js: false as const, css: false as const } : options.minify === true || options.minify === undefined ? {} : options.minify
   // collect() reports the deprecated compress shape once, when it resolves its options; here it is only translated.
   const compress = compressOptionsOf(options.compress ?? true, () => undefined)
+  const deltas = deltaOptionsOf(options.compress ?? true)
   return [
     createReferencesStage({ baseUrl: withTrailingSlash(options.baseUrl ?? DEFAULT_BASE_URL), rewriteJsModules: options.rewriteJsModules ?? false }),
     createMinifyStage({ js: minify.js ?? 'terser', css: minify.css ?? 'clean-css', useExistingMin: options.useExistingMin ?? true, runner: options.runner }),
     createCompressStage({ compress, runner: options.runner }),
+    // After compress: a delta is kept only when it beats the best precompressed sibling.
+    ...(deltas.encodings.length === 0 ? [] : [createDeltaStage({ deltas, runner: options.runner })]),
   ]
+}
+
+/** The `compress.deltas` setting, resolved (off with `compress: false`: deltas are compression too). */
+function deltaOptionsOf(compress: boolean | CompressConfig): ResolvedDeltaOptions {
+  return resolveDeltaOptions(compress === false ? false : compress === true ? true : compress.deltas)
 }
 
 /**
@@ -164,7 +183,8 @@ export function createDefaultStages(options: DefaultStagesOptions): Stage[] {
 export function compressOptionsOf(compress: boolean | CompressConfig, deprecated: (message: string) => void): CompressOptions {
   if (compress === false) return { encodings: [] }
   if (compress === true) return {}
-  const { gzip, brotli, ...current } = compress
+  // Deltas are collect's own (they need the manifest's history), not `@convoy/gzip`'s.
+  const { gzip, brotli, deltas: _deltas, ...current } = compress
   if (gzip === undefined && brotli === undefined) return current
   const encodings = current.encodings ?? (['gzip', 'br'] as const).filter((name) => (name === 'gzip' ? gzip !== false : brotli !== false))
   const levels = { ...(typeof gzip === 'number' ? { gzip } : {}), ...(typeof brotli === 'number' ? { br: brotli } : {}), ...current.levels }

@@ -44,6 +44,13 @@ export interface StageContext {
   has(logicalPath: string): boolean
   /** The bytes of an output, read from its file when it is streamed. */
   bytesOf(output: AssetOutput): Promise<Uint8Array>
+  /**
+   * The served storage paths of the earlier versions of `asset` (same logical path, served the same way) that the
+   * manifest in force names, then those its history names, newest first; never the asset's own served path.
+   */
+  earlierVersions(asset: Asset): readonly string[]
+  /** The bytes of a file in the storage (an earlier version's), or `null` when it is not there. */
+  readStored(path: string): Promise<Uint8Array | null>
   /** Runs `work` through the persistent cache (a hit is counted in the summary). */
   cached<T>(work: CachedWork<T>): Promise<T>
   /** The component being processed (set for the stages that run after the dependency order is known). */

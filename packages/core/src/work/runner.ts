@@ -43,6 +43,8 @@ export function taskBytes(task: Task): number {
       return task.size
     case 'compress-to-files':
       return STREAMED_TASK_BYTES
+    case 'delta':
+      return task.target.byteLength + task.dictionary.byteLength
   }
 }
 

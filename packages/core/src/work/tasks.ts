@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { readFile, rm } from 'node:fs/promises'
 import { ConvoyError, isConvoyError, type ConvoyErrorCode } from '@convoy/errors'
-import { compressFile, compressSync, type CompressedVariants, type CompressOptions, type EncodingName } from '@convoy/gzip'
+import { compressFile, compressSync, DELTA_ENCODERS, type CompressedVariants, type CompressOptions, type EncodingName } from '@convoy/gzip'
+import type { DeltaEncoding } from '@convoy/storage'
 import { minifyCss, minifyJs, type MinifyCssOptions, type MinifyJsOptions } from '@convoy/minify'
 
 /**
@@ -12,7 +13,8 @@ import { minifyCss, minifyJs, type MinifyCssOptions, type MinifyJsOptions } from
  * - `compress-file`: variants of a file the worker reads whole (a file below the stream threshold: its bytes are
  *   never held by the main thread);
  * - `compress-to-files`: a large file compressed by streaming, each variant into its file of `outputs` (the sizes
- *   come back; a variant not kept has no file).
+ *   come back; a variant not kept has no file);
+ * - `delta`: `target` compressed against `dictionary` in a delta encoding (RFC 9842 framing), checked by decoding it.
  *
  * With `integrity` (the SRI the read stage computed), the bytes compressed are checked against it: a file that
  * changed since it was hashed fails the task rather than yield variants of other bytes than its name says.
@@ -30,12 +32,14 @@ export type Task =
       readonly outputs: { readonly [name in EncodingName]?: string }
       readonly options: CompressOptions
     }
+  | { readonly kind: 'delta'; readonly encoding: DeltaEncoding; readonly target: Uint8Array; readonly dictionary: Uint8Array; readonly level: number }
 
 export type TaskResult =
   | { readonly kind: 'minified'; readonly code: string; readonly map?: string; readonly warnings?: readonly string[] }
   | { readonly kind: 'compressed'; readonly variants: CompressedVariants }
   /** The byte size of each variant kept, written to its file of the task's `outputs`. */
   | { readonly kind: 'compressed-files'; readonly sizes: { readonly [name in EncodingName]?: number } }
+  | { readonly kind: 'delta'; readonly bytes: Uint8Array }
 
 /** A ConvoyError flattened for the trip between threads (structured clone keeps only message and stack). */
 export interface TaskFailure {
@@ -77,6 +81,13 @@ export async function runTask(task: Task): Promise<TaskResult | TaskFailure> {
           throw error
         }
         return { kind: 'compressed-files', sizes: Object.fromEntries(Object.entries(files).map(([name, kept]) => [name, kept.size])) }
+      }
+      case 'delta': {
+        const encoder = DELTA_ENCODERS[task.encoding]
+        const bytes = encoder.encodeSync(task.target, task.dictionary, task.level)
+        // A delta a browser could not decode would break the page it belongs to: each is decoded once, here.
+        if (!Buffer.from(encoder.decode(bytes, task.dictionary)).equals(task.target)) throw new ConvoyError('ERR_CONVOY_STEP', `@convoy/core: a ${task.encoding} delta did not decode to its file`)
+        return { kind: 'delta', bytes }
       }
     }
   } catch (error) {

@@ -1,7 +1,7 @@
 import { integrity, integrityOfFile } from '@convoy/hash'
 import type { EncodingName } from '@convoy/gzip'
-import type { Manifest, ManifestEntry } from '@convoy/manifest'
-import { contentTypeOf } from '@convoy/storage'
+import type { DeltaVariants, Manifest, ManifestEntry } from '@convoy/manifest'
+import { contentTypeOf, DELTA_ENCODING_NAMES, type DeltaEncoding } from '@convoy/storage'
 import { IMMUTABLE_CACHE_CONTROL, SHORT_CACHE_CONTROL } from '@convoy/storage'
 import { outputOf, servedOf, sizeOf, type Asset, type AssetOutput } from '../asset.js'
 import type { Stage } from '../stage.js'
@@ -53,7 +53,7 @@ function writesOf(asset: Asset, previous: Manifest | null): PendingWrite[] {
       path: output.name,
       body: body(output),
       options:
-        output.role === 'encoded'
+        output.role === 'encoded' || output.role === 'delta'
           ? { contentType: asset.contentType, cacheControl: IMMUTABLE_CACHE_CONTROL, contentEncoding: output.encoding! }
           : { contentType: contentTypeOf(output.name), cacheControl: IMMUTABLE_CACHE_CONTROL },
       skipWhenPresent: true,
@@ -66,6 +66,7 @@ async function entryOf(asset: Asset): Promise<ManifestEntry> {
   const size = sizeOf(asset, served)
   const sri = served.bytes !== undefined ? integrity(served.bytes) : (asset.sourceIntegrity ?? (await integrityOfFile(asset.sourceFile)))
   const encodings = encodingsOf(asset.outputs)
+  const deltas = deltasOf(asset.outputs)
   const map = outputOf(asset, 'map')
   return {
     served: served.name,
@@ -76,7 +77,22 @@ async function entryOf(asset: Asset): Promise<ManifestEntry> {
     contentType: asset.contentType,
     ...(encodings === undefined ? {} : { encodings }),
     ...(map === undefined ? {} : { map: map.name }),
+    ...(asset.dictionary === undefined ? {} : { dictionary: asset.dictionary }),
+    ...(deltas === undefined ? {} : { deltas }),
   }
+}
+
+/** The manifest's `deltas` of some outputs: by dictionary hash (sorted, as the manifest keeps them), then encoding. */
+function deltasOf(outputs: readonly AssetOutput[]): Record<string, DeltaVariants> | undefined {
+  const found = outputs.filter((output) => output.role === 'delta' && output.dictionary !== undefined && output.bytes !== undefined)
+  if (found.length === 0) return undefined
+  const deltas: Record<string, Partial<Record<DeltaEncoding, { path: string; size: number }>>> = {}
+  for (const output of found.sort((a, b) => (a.dictionary! < b.dictionary! ? -1 : a.dictionary! > b.dictionary! ? 1 : 0))) {
+    const variants = (deltas[output.dictionary!] ??= {})
+    variants[output.encoding as DeltaEncoding] = { path: output.name, size: output.bytes!.byteLength }
+  }
+  // Encodings in the manifest's order (dcb, dcz), whichever was added first.
+  return Object.fromEntries(Object.entries(deltas).map(([hash, variants]) => [hash, Object.fromEntries(DELTA_ENCODING_NAMES.flatMap((name) => (variants[name] === undefined ? [] : [[name, variants[name]]])))]))
 }
 
 /**
