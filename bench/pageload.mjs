@@ -2,14 +2,18 @@
 //   raw:    the source files as they are (express.static, one tag per file, uncompressed HTML);
 //   convoy: collected (fingerprinted, minified, brotli/gzip), carpools, @convoy/serve and gzipHttpOnly().
 // Cold cache and warm cache, N loads each (default 10); prints medians and the convoy/raw ratios.
-// Usage: node bench/pageload.mjs [--loads N] [--page home|carpool|form]...
-import { mkdtemp, rm } from 'node:fs/promises'
+// Then "after deploy": a returning visitor (warm cache, the dictionaries it was given) reloads the home page after a
+// deploy that changed one line of a script and of a stylesheet, with deploy deltas (RFC 9842) and without them
+// (`--no-deltas`). Deltas need a Node that builds them (24: dcb and dcz; 22: dcz); elsewhere the row says so.
+// Usage: node bench/pageload.mjs [--loads N] [--page home|carpool|form]... [--skip-pages]
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { PAGES, startDemo } from '../apps/demo/src/app.js'
+import { APP_DIR, PAGES, startDemo } from '../apps/demo/src/app.js'
 import { runCollect } from '../apps/demo/src/collect.js'
 import { launchChromium } from '../apps/browser-smoke/dist/index.js'
+import { DELTA_ENCODERS } from '../packages/gzip/dist/index.js'
 import { renderUntilBundled } from '../apps/demo/test/pages.js'
 
 /** Chrome DevTools' "Slow 4G": 150 ms of latency, ~1.6 Mbit/s down, 0.75 Mbit/s up. */
@@ -19,6 +23,7 @@ const { values } = parseArgs({
   options: {
     loads: { type: 'string', default: '10' },
     page: { type: 'string', multiple: true },
+    'skip-pages': { type: 'boolean', default: false },
   },
 })
 const loads = Number(values.loads)
@@ -145,6 +150,51 @@ function table(rows) {
   return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ')).join('\n')
 }
 
+/**
+ * A returning visitor after `loads` small deploys: each in a new browser context that first loads the home page as
+ * it is (priming its cache and dictionaries), then, after a deploy adding one line to the demo's script and
+ * stylesheet, loads it again: that second load is measured.
+ *
+ * @param {import('playwright-core').Browser} browser
+ * @param {boolean} deltas
+ */
+async function afterDeploy(browser, deltas) {
+  const work = await mkdtemp(join(tmpdir(), 'convoy-pageload-deploy-'))
+  try {
+    await cp(join(APP_DIR, 'static'), join(work, 'static'), { recursive: true })
+    const out = join(work, 'out')
+    const deploy = () => runCollect({ args: ['--source', join(work, 'static'), '--source', join(APP_DIR, 'static-vendor'), '--out', out, '--quiet', ...(deltas ? [] : ['--no-deltas'])] })
+    await deploy()
+    const demo = await startDemo({ port: 0, out })
+    try {
+      /** @type {Sample[]} */
+      const samples = []
+      for (let index = 0; index < loads; index++) {
+        const context = await browser.newContext()
+        try {
+          const { page, cdp } = await throttledPage(context)
+          await measure(page, cdp, `${demo.url}/`)
+          for (const [file, line] of [['js/app.js', `window.convoyDeploy = ${index + 2}\n`], ['css/brand.css', `:root { --convoy-deploy: ${index + 2}; }\n`]]) {
+            const path = join(work, 'static', file)
+            await writeFile(path, `${await readFile(path, 'utf8')}${line}`)
+          }
+          await deploy()
+          await Promise.all([demo.convoy.reload(), demo.assets?.reload()])
+          await page.goto('about:blank')
+          samples.push(await measure(page, cdp, `${demo.url}/`))
+        } finally {
+          await context.close()
+        }
+      }
+      return summarize(samples)
+    } finally {
+      await demo.close()
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
 const out = await mkdtemp(join(tmpdir(), 'convoy-pageload-'))
 /** @type {(() => Promise<void>)[]} */
 const cleanups = [() => rm(out, { recursive: true, force: true })]
@@ -165,7 +215,7 @@ try {
   const rows = [['page', 'cache', 'variant', 'DOMContentLoaded', 'load', 'transferred', 'requests']]
   /** @type {string[][]} */
   const ratios = [['page', 'cache', 'DOMContentLoaded', 'load', 'transferred', 'requests']]
-  for (const page of pages) {
+  for (const page of values['skip-pages'] ? [] : pages) {
     process.stderr.write(`measuring ${page.path} …\n`)
     const rawResult = await run(browser, `${raw.url}${page.path}`)
     const convoyResult = await run(browser, `${convoy.url}${page.path}`)
@@ -179,10 +229,28 @@ try {
       ratios.push([page.path, cache, ratio(a.dcl, b.dcl), ratio(a.load, b.load), ratio(a.bytes, b.bytes), ratio(a.requests, b.requests)])
     }
   }
-  console.log(table(rows))
-  console.log('\nconvoy / raw')
-  console.log(table(ratios))
-  console.log('\ntargets, cold cache: DOMContentLoaded ≤ 0.4× (DESIGN.md §11: ≤ 0.2×), transferred ≤ 0.3× (§11: ≤ 0.25×)')
+  if (rows.length > 1) {
+    console.log(table(rows))
+    console.log('\nconvoy / raw')
+    console.log(table(ratios))
+    console.log('\ntargets, cold cache: DOMContentLoaded ≤ 0.4× (DESIGN.md §11: ≤ 0.2×), transferred ≤ 0.3× (§11: ≤ 0.25×)')
+  }
+
+  process.stderr.write('measuring a returning visitor after a one-line deploy …\n')
+  const cannot = Object.values(DELTA_ENCODERS).flatMap((encoder) => {
+    const reason = encoder.unavailable()
+    return reason === undefined ? [] : [`${encoder.name}: ${reason}`]
+  })
+  if (cannot.length > 0) console.log(`\nnote: this Node.js builds ${cannot.length === 2 ? 'no deltas' : 'only some deltas'} (${cannot.join('; ')}); run it on Node 24 for both`)
+  const withDeltas = await afterDeploy(browser, true)
+  const withoutDeltas = await afterDeploy(browser, false)
+  const deployRows = [['page', 'after deploy', 'DOMContentLoaded', 'load', 'transferred', 'requests']]
+  for (const [variant, cell] of /** @type {const} */ ([['without deltas', withoutDeltas], ['with deltas', withDeltas]])) {
+    deployRows.push(['/', variant, ms(cell.dcl), ms(cell.load), kb(cell.bytes), String(cell.requests)])
+  }
+  deployRows.push(['/', 'deltas / none', ratio(withDeltas.dcl, withoutDeltas.dcl), ratio(withDeltas.load, withoutDeltas.load), ratio(withDeltas.bytes, withoutDeltas.bytes), ratio(withDeltas.requests, withoutDeltas.requests)])
+  console.log(`\n${table(deployRows)}`)
+  console.log('target: transferred with deltas ≤ 0.2× without (the page itself included)')
 } finally {
   for (const cleanup of cleanups) await cleanup()
 }

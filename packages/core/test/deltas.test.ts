@@ -161,11 +161,15 @@ describe('deploy deltas (compress.deltas)', () => {
     }
   })
 
-  it('turns off with compress.deltas: false', async () => {
+  it('turns off with compress.deltas: false, or with --no-deltas', async () => {
     const off = await temporaryDirectory()
     await writeTree(off, { 'static/js/app.js': script('1.0.0'), 'convoy.config.mjs': 'export default { compress: { deltas: false } }\n' })
     const { report } = await collect(off)
     expect(report.notices).toEqual([])
     expect((await manifestOf(off)).files['js/app.js']!.dictionary).toBeUndefined()
+    const flagged = await temporaryDirectory()
+    await writeTree(flagged, { 'static/js/app.js': script('1.0.0') })
+    expect((await collect(flagged, ['--no-deltas'])).report.notices).toEqual([])
+    expect((await manifestOf(flagged)).files['js/app.js']!.dictionary).toBeUndefined()
   })
 })

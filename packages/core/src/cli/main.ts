@@ -8,7 +8,7 @@ import type { CollectOptions, CollectProgress } from '../collect/options.js'
 import type { Warning } from '../collect/asset.js'
 import { formatWarnings, type FormatWarningsOptions } from '../collect/warnings.js'
 import { findTemplateCarpools, resolveTemplateSources } from '../carpool-templates.js'
-import type { ConvoyConfig } from '../config.js'
+import type { CompressConfig, ConvoyConfig } from '../config.js'
 import { loadConfig } from '../load-config.js'
 import type { Storage } from '@convoy/storage'
 import { createDiskCache, NO_CACHE } from '../work/cache.js'
@@ -46,13 +46,14 @@ const EXIT_CODES = 'Exit codes: 0 success, 1 processing errors (nothing publishe
 const COLLECT: CommandSpec = {
   name: 'collect',
   summary: 'Fingerprint, rewrite, minify and precompress the sources into the storage, then write the manifest.',
-  usage: 'collect [--config FILE] [--source DIR]... [--out DIR] [--base-url URL] [--no-minify] [--no-compress] [--strict] [--dry-run] [--verify] [--watch] [--json] [--quiet]',
+  usage: 'collect [--config FILE] [--source DIR]... [--out DIR] [--base-url URL] [--no-minify] [--no-compress] [--no-deltas] [--strict] [--dry-run] [--verify] [--watch] [--json] [--quiet]',
   flags: {
     ...STORAGE_FLAGS,
     source: { type: 'string', multiple: true, value: 'DIR', expects: 'a directory of static files', description: 'a source directory; repeat for several, the first wins (default: config "sources")' },
     'base-url': { type: 'string', value: 'URL', expects: 'a URL such as /static/', description: 'public URL prefix of the outputs (default: config "baseUrl" or /static/)' },
     'no-minify': { type: 'boolean', description: 'do not minify JS and CSS' },
     'no-compress': { type: 'boolean', description: 'do not write .gz and .br siblings' },
+    'no-deltas': { type: 'boolean', description: 'do not build deploy deltas (dcb/dcz) against earlier versions' },
     strict: { type: 'boolean', description: 'treat warnings (missing references, minify errors) as errors' },
     'dry-run': { type: 'boolean', description: 'do all the work and report what would be written (files new and changed, the manifest), write nothing' },
     verify: { type: 'boolean', description: 'read and hash every file, even those the stat index says are unchanged (and rebuild the index)' },
@@ -189,6 +190,7 @@ interface CollectFlags extends StorageFlags {
   readonly 'base-url'?: string
   readonly 'no-minify'?: boolean
   readonly 'no-compress'?: boolean
+  readonly 'no-deltas'?: boolean
   readonly strict?: boolean
   readonly 'dry-run'?: boolean
   readonly verify?: boolean
@@ -239,7 +241,7 @@ async function runCollect(flags: CollectFlags, io: CliIo): Promise<number> {
     ...(config.ignore === undefined ? {} : { ignore: config.ignore }),
     ...(config.hash === undefined ? {} : { hash: config.hash }),
     minify: flags['no-minify'] === true ? false : (config.minify ?? true),
-    compress: flags['no-compress'] === true ? false : (config.compress ?? true),
+    compress: flags['no-compress'] === true ? false : flags['no-deltas'] === true ? withoutDeltas(config.compress ?? true) : (config.compress ?? true),
     ...(config.useExistingMin === undefined ? {} : { useExistingMin: config.useExistingMin }),
     ...(config.rewriteJsModules === undefined ? {} : { rewriteJsModules: config.rewriteJsModules }),
     runner,
@@ -274,6 +276,12 @@ async function runCollect(flags: CollectFlags, io: CliIo): Promise<number> {
   } finally {
     await runner.close()
   }
+}
+
+/** The `compress` setting with deploy deltas turned off (`--no-deltas`). */
+function withoutDeltas(compress: boolean | CompressConfig): false | CompressConfig {
+  if (compress === false) return false
+  return { ...(compress === true ? {} : compress), deltas: false }
 }
 
 /**
