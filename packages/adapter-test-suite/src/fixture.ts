@@ -23,6 +23,10 @@ export interface FixtureManifestEntry {
   readonly contentType: string
   readonly encodings?: { readonly gzip?: FixtureVariant; readonly br?: FixtureVariant }
   readonly map?: string
+  /** This file as a dictionary for its later versions (RFC 9842): its SHA-256 (base64) and their storage-path pattern. */
+  readonly dictionary?: { readonly hash: string; readonly match: string }
+  /** Its deltas against earlier versions, by the SHA-256 (base64) of the version each was made against. */
+  readonly deltas?: Readonly<Record<string, { readonly dcb?: FixtureVariant; readonly dcz?: FixtureVariant }>>
 }
 
 /**
@@ -53,6 +57,7 @@ export interface FixtureManifest {
 }
 
 const md5 = (bytes: Uint8Array | string): string => createHash('md5').update(bytes).digest('hex').slice(0, 12)
+const sha256 = (bytes: Uint8Array | string): Buffer => createHash('sha256').update(bytes).digest()
 const sri = (bytes: Uint8Array | string): string => `sha384-${createHash('sha384').update(bytes).digest('base64')}`
 
 /** What {@link createFixture} built. Paths in `paths` are storage paths (relative to `root`, `/`-separated). */
@@ -77,6 +82,19 @@ export interface Fixture {
     readonly jsServed: string
     readonly jsGzip: string
     readonly jsMap: string
+    /**
+     * `js/delta.<hash>.cmin.js`: a served script the manifest offers as a dictionary (`match: 'js/delta.*.cmin.js'`),
+     * with a `.br` sibling and a `dcb` and a `dcz` delta against its earlier version (`deltaEarlier`). The deltas
+     * are bytes shaped like deltas (their header: the magic bytes and the earlier version's SHA-256), smaller than
+     * the `.br` (the `dcz` the smallest); a server never decodes them.
+     */
+    readonly deltaServed: string
+    readonly deltaBr: string
+    /** `<deltaServed>.<16 hex>.dcb` and `.dcz`: named as `deltaPath()` of `@convoy/storage` names them. */
+    readonly deltaDcb: string
+    readonly deltaDcz: string
+    /** The earlier version of `deltaServed` (named by the manifest's history): the dictionary a returning browser holds. */
+    readonly deltaEarlier: string
     /** `img/logo.<hash>.png`: 1208 bytes, no siblings (ranges are checked on it). */
     readonly image: string
     readonly imageOriginal: string
@@ -152,6 +170,23 @@ async function buildFixture(base: string): Promise<Fixture> {
   const jsMap = `${jsServed}.map`
   await put(jsMap, JSON.stringify({ version: 3, sources: ['app.js'], mappings: '' }))
 
+  // Two versions of a script: the earlier one is what a returning browser holds, and the deltas are made against it.
+  const deltaScript = (version: number): string =>
+    `${Array.from({ length: 60 }, (_, i) => `function step${i}(x){return x*${(i * 7919) % 1000}+${i === 30 ? version : i}}`).join(';')};\n`
+  const deltaEarlierBytes = await put(`js/delta.${md5(deltaScript(1))}.cmin.js`, deltaScript(1))
+  const deltaEarlier = `js/delta.${md5(deltaScript(1))}.cmin.js`
+  const deltaServed = `js/delta.${md5(deltaScript(2))}.cmin.js`
+  const deltaBytes = await put(deltaServed, deltaScript(2))
+  await put('js/delta.js', deltaScript(2))
+  const deltaBrBytes = await put(`${deltaServed}.br`, brotliCompressSync(deltaBytes))
+  const earlierHash = sha256(deltaEarlierBytes)
+  const deltaOf = (magic: readonly number[], length: number, fill: number): Buffer =>
+    Buffer.concat([Buffer.from(magic), earlierHash, Buffer.alloc(length - magic.length - earlierHash.length, fill)])
+  const deltaDcb = `${deltaServed}.${earlierHash.toString('hex', 0, 8)}.dcb`
+  const deltaDcz = `${deltaServed}.${earlierHash.toString('hex', 0, 8)}.dcz`
+  const dcbBytes = await put(deltaDcb, deltaOf([0xff, 0x44, 0x43, 0x42], 120, 0x62))
+  const dczBytes = await put(deltaDcz, deltaOf([0x5e, 0x2a, 0x4d, 0x18, 0x20, 0x00, 0x00, 0x00], 90, 0x7a))
+
   const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(1200, 7)])
   const image = `img/logo.${md5(png)}.png`
   await put('img/logo.png', png)
@@ -217,6 +252,12 @@ async function buildFixture(base: string): Promise<Fixture> {
         encodings: { gzip: { path: `${jsServed}.gz`, size: gzipSync(jsBytes).length } },
         map: jsMap,
       },
+      'js/delta.js': {
+        ...entry(deltaServed, deltaBytes, deltaServed, 'text/javascript; charset=utf-8'),
+        encodings: { br: { path: `${deltaServed}.br`, size: deltaBrBytes.length } },
+        dictionary: { hash: sha256(deltaBytes).toString('base64'), match: 'js/delta.*.cmin.js' },
+        deltas: { [earlierHash.toString('base64')]: { dcb: { path: deltaDcb, size: dcbBytes.length }, dcz: { path: deltaDcz, size: dczBytes.length } } },
+      },
     },
     carpools: {
       'css/site': {
@@ -229,7 +270,7 @@ async function buildFixture(base: string): Promise<Fixture> {
         encodings: { gzip: { path: `${carpool}.gz`, size: 1 }, br: { path: `${carpool}.br`, size: 1 } },
       },
     },
-    history: [{ supersededAt: '2026-01-01T00:00:00Z', id: 'fixture0000000000', dropped: [old, 'css/gone.111111111111.css'] }],
+    history: [{ supersededAt: '2026-01-01T00:00:00Z', id: 'fixture0000000000', dropped: [old, 'css/gone.111111111111.css', deltaEarlier] }],
   }
   await put('convoy-manifest.json', `${JSON.stringify(manifest, null, 2)}\n`)
 
@@ -247,6 +288,11 @@ async function buildFixture(base: string): Promise<Fixture> {
       jsServed,
       jsGzip: `${jsServed}.gz`,
       jsMap,
+      deltaServed,
+      deltaBr: `${deltaServed}.br`,
+      deltaDcb,
+      deltaDcz,
+      deltaEarlier,
       image,
       imageOriginal: 'img/logo.png',
       carpool,

@@ -17,8 +17,11 @@ export {
   PRECOMPRESSED_NEGOTIATION_CASES,
   IMMUTABLE_CACHE_CONTROL,
   FALLBACK_BODY,
+  DELTA_NEGOTIATION_CASES,
   hostileUnderPrefix,
   type PrecompressedNegotiationCase,
+  type DeltaNegotiationCase,
+  type AvailableDictionaryCase,
 } from './static-checks.js'
 export { COMPRESSION_CHECKS, COMPRESSION_NEGOTIATION_CASES, type CompressionNegotiationCase } from './compression-checks.js'
 export { COMPRESSED_ROUTES, COMPRESSED_PAGE } from './routes.js'

@@ -1,6 +1,7 @@
 // The checks of a static adapter: each one a plain async function of a running server (`StaticTarget`) that rejects
 // when the adapter breaks the contract. `runAdapterTestSuite` registers one `it` per check; `STATIC_CHECKS` lets a
 // test run them by hand (the suite's own suite-catches-bugs.test.ts does, against broken servers).
+import { createHash } from 'node:crypto'
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import { expect } from 'vitest'
 import { STATIC_PREFIX, type AdapterCheck, type StaticTarget } from './adapter.js'
@@ -48,8 +49,51 @@ export const PRECOMPRESSED_NEGOTIATION_CASES: readonly PrecompressedNegotiationC
   { acceptEncoding: 'identity;q=0, deflate', expected: 406 },
 ]
 
+/**
+ * What a request says it holds in `Available-Dictionary`: `held`, the hash of the earlier version the fixture's
+ * deltas were made against; `unknown`, another SHA-256; `malformed`, the held hash without the colons of a byte
+ * sequence; `undefined`, no header.
+ */
+export type AvailableDictionaryCase = 'held' | 'unknown' | 'malformed' | undefined
+
+/** One row of the delta table (Compression Dictionary Transport, RFC 9842) for the fixture's `deltaServed`. */
+export interface DeltaNegotiationCase {
+  readonly acceptEncoding: string
+  readonly availableDictionary: AvailableDictionaryCase
+  /** A `Range` header sent too: a range request never gets a delta. */
+  readonly range?: string
+  /** Default `GET`. */
+  readonly method?: 'GET' | 'HEAD'
+  /** The `Content-Encoding` served (`identity`: none): a delta, the `.br` sibling or the file itself. */
+  readonly expected: 'dcb' | 'dcz' | 'br' | 'identity'
+}
+
+/**
+ * `Accept-Encoding` and `Available-Dictionary` → what a script with a `.br` sibling and a `dcb` and a `dcz` delta is
+ * served as. A delta only to a request that holds its dictionary, names the delta coding with q > 0 and has no
+ * `Range`; the highest q wins, then the fewest bytes (the fixture's `dcz` is smaller than its `dcb`, both smaller than
+ * the `.br`); `*` never covers a delta coding. Every answer varies on `Accept-Encoding` and `Available-Dictionary`
+ * and carries `Use-As-Dictionary`.
+ */
+export const DELTA_NEGOTIATION_CASES: readonly DeltaNegotiationCase[] = [
+  { acceptEncoding: 'gzip, deflate, br, zstd, dcb, dcz', availableDictionary: 'held', expected: 'dcz' },
+  { acceptEncoding: 'br, dcb', availableDictionary: 'held', expected: 'dcb' },
+  { acceptEncoding: 'dcb, dcz;q=0.5', availableDictionary: 'held', expected: 'dcb' },
+  { acceptEncoding: 'br;q=0.5, dcb;q=0.5', availableDictionary: 'held', expected: 'dcb' },
+  { acceptEncoding: 'br, dcz;q=0.5', availableDictionary: 'held', expected: 'br' },
+  { acceptEncoding: 'br, dcb, dcz', availableDictionary: 'unknown', expected: 'br' },
+  { acceptEncoding: 'br, dcb, dcz', availableDictionary: undefined, expected: 'br' },
+  { acceptEncoding: 'br, dcb, dcz', availableDictionary: 'malformed', expected: 'br' },
+  { acceptEncoding: 'gzip, br, zstd', availableDictionary: 'held', expected: 'br' },
+  { acceptEncoding: '*', availableDictionary: 'held', expected: 'br' },
+  { acceptEncoding: 'br, dcb, dcz', availableDictionary: 'held', range: 'bytes=0-9', expected: 'br' },
+  { acceptEncoding: 'dcb, dcz', availableDictionary: 'held', range: 'bytes=0-9', expected: 'identity' },
+  { acceptEncoding: 'dcz', availableDictionary: 'held', method: 'HEAD', expected: 'dcz' },
+]
+
 const HOSTILE_GROUP = 'hostile paths'
 const NEGOTIATION_GROUP = 'precompressed negotiation'
+const DELTA_GROUP = 'deltas (RFC 9842)'
 const CACHING_GROUP = 'caching and content types'
 const CONDITIONAL_GROUP = 'conditional requests'
 const RANGE_GROUP = 'ranges'
@@ -81,6 +125,10 @@ function varyNames(headers: IncomingHttpHeaders): string[] {
 
 function expectVaryOnAcceptEncoding(reply: Reply, what: string): void {
   expect(varyNames(reply.headers), `${what}: Vary must name Accept-Encoding`).toContain('accept-encoding')
+}
+
+function expectVaryOnDictionary(reply: Reply, what: string): void {
+  expect(varyNames(reply.headers), `${what}: Vary must name Accept-Encoding and Available-Dictionary`).toEqual(expect.arrayContaining(['accept-encoding', 'available-dictionary']))
 }
 
 function expectFallback(reply: Reply, what: string): void {
@@ -230,6 +278,112 @@ const negotiationChecks = (): AdapterCheck<StaticTarget>[] => [
       const reply = await get(target, image, { 'accept-encoding': 'identity;q=0' })
       expect([reply.status, reply.headers['content-type'], reply.headers.vary, reply.headers['content-encoding']]).toEqual([200, 'image/png', undefined, undefined])
       expectBody(reply, bytesOf(target, image), image)
+    },
+  },
+]
+
+// ─── deltas ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+/** The fixture's delta entry: the hash of the dictionary its deltas need, and the pattern it is offered under. */
+function deltaEntry(target: StaticTarget): { held: string; useAsDictionary: string } {
+  const entry = target.fixture.manifest.files['js/delta.js']
+  const held = Object.keys(entry?.deltas ?? {})[0]
+  if (entry?.dictionary === undefined || held === undefined) throw new Error('@convoy/adapter-test-suite: the fixture has no delta entry')
+  // Relative to the file's own URL, where the browser resolves it.
+  return { held, useAsDictionary: `match="${entry.dictionary.match.slice(entry.dictionary.match.lastIndexOf('/') + 1)}", match-dest=("script")` }
+}
+
+/** The `Available-Dictionary` header of a row, or `undefined` for none. */
+function availableDictionary(target: StaticTarget, which: AvailableDictionaryCase): string | undefined {
+  const { held } = deltaEntry(target)
+  if (which === 'held') return `:${held}:`
+  if (which === 'unknown') return `:${createHash('sha256').update('a dictionary no delta was made against').digest('base64')}:`
+  if (which === 'malformed') return held
+  return undefined
+}
+
+const deltaRowTitle = (row: DeltaNegotiationCase): string =>
+  `delta: ${row.method === 'HEAD' ? 'HEAD, ' : ''}Accept-Encoding ${JSON.stringify(row.acceptEncoding)}, Available-Dictionary ${row.availableDictionary ?? 'none'}` +
+  `${row.range === undefined ? '' : `, Range ${row.range}`} → ${row.expected}${row.range !== undefined && row.expected === 'identity' ? ' (206)' : ''}`
+
+const deltaChecks = (): AdapterCheck<StaticTarget>[] => [
+  ...DELTA_NEGOTIATION_CASES.map(
+    (row): AdapterCheck<StaticTarget> => ({
+      group: DELTA_GROUP,
+      title: `${deltaRowTitle(row)}, with Vary, Use-As-Dictionary and the right body`,
+      run: async (target) => {
+        const { paths } = target.fixture
+        const headers: Record<string, string> = { 'accept-encoding': row.acceptEncoding }
+        const dictionary = availableDictionary(target, row.availableDictionary)
+        if (dictionary !== undefined) headers['available-dictionary'] = dictionary
+        if (row.range !== undefined) headers.range = row.range
+        const method = row.method ?? 'GET'
+        const reply = await get(target, paths.deltaServed, headers, method)
+        const what = deltaRowTitle(row)
+        const ranged = row.range !== undefined && row.expected === 'identity'
+        expect(reply.status, `${what}: status`).toBe(ranged ? 206 : 200)
+        expect(reply.headers['content-encoding'], `${what}: Content-Encoding`).toBe(row.expected === 'identity' ? undefined : row.expected)
+        expectVaryOnDictionary(reply, what)
+        expect(reply.headers['use-as-dictionary'], `${what}: Use-As-Dictionary`).toBe(deltaEntry(target).useAsDictionary)
+        expect(reply.headers['content-type'], `${what}: Content-Type of the file`).toBe('text/javascript; charset=utf-8')
+        expect(reply.headers['cache-control'], `${what}: Cache-Control`).toBe(IMMUTABLE_CACHE_CONTROL)
+        const file = { dcb: paths.deltaDcb, dcz: paths.deltaDcz, br: paths.deltaBr, identity: paths.deltaServed }[row.expected]
+        const sent = ranged ? bytesOf(target, file).subarray(0, 10) : bytesOf(target, file)
+        if (method === 'HEAD') {
+          expect(reply.body.length, `${what}: HEAD has no body`).toBe(0)
+          expect(reply.headers['content-length'], `${what}: Content-Length`).toBe(String(sent.length))
+        } else expectBody(reply, sent, what)
+      },
+    }),
+  ),
+  {
+    group: DELTA_GROUP,
+    title: "delta: If-None-Match with the delta's ETag → 304 with that ETag, Vary and Use-As-Dictionary",
+    run: async (target) => {
+      const { deltaServed } = target.fixture.paths
+      const headers = { 'accept-encoding': 'dcb', 'available-dictionary': availableDictionary(target, 'held')! }
+      const first = await get(target, deltaServed, headers)
+      expect(first.headers['content-encoding']).toBe('dcb')
+      const etag = first.headers.etag ?? '"none"'
+      const again = await get(target, deltaServed, { ...headers, 'if-none-match': etag })
+      expect([again.status, again.headers.etag, again.body.length]).toEqual([304, etag, 0])
+      expectVaryOnDictionary(again, '304')
+      expect(again.headers['use-as-dictionary'], '304: Use-As-Dictionary').toBe(deltaEntry(target).useAsDictionary)
+      // Without the dictionary another representation is chosen, whose tag is another.
+      const without = await get(target, deltaServed, { 'accept-encoding': 'dcb, br', 'if-none-match': etag })
+      expect([without.status, without.headers['content-encoding']]).toEqual([200, 'br'])
+    },
+  },
+  {
+    group: DELTA_GROUP,
+    title: 'delta: a 406 varies on Available-Dictionary too',
+    run: async (target) => {
+      const reply = await get(target, target.fixture.paths.deltaServed, { 'accept-encoding': 'identity;q=0, br;q=0', 'available-dictionary': availableDictionary(target, 'held')! })
+      expect(reply.status).toBe(406)
+      expectVaryOnDictionary(reply, '406')
+    },
+  },
+  {
+    group: DELTA_GROUP,
+    title: 'delta: a delta file asked for by its own URL reaches the fallback',
+    run: async (target) => {
+      const { deltaDcb, deltaDcz } = target.fixture.paths
+      for (const path of [deltaDcb, deltaDcz]) {
+        expectFallback(await get(target, path, { 'accept-encoding': 'dcb, dcz', 'available-dictionary': availableDictionary(target, 'held')! }), url(target, path))
+      }
+    },
+  },
+  {
+    group: DELTA_GROUP,
+    title: 'delta: a file without a dictionary gets no Use-As-Dictionary and no Vary on Available-Dictionary',
+    run: async (target) => {
+      const { served, deltaEarlier } = target.fixture.paths
+      const css = await get(target, served, { 'accept-encoding': 'br, dcb', 'available-dictionary': availableDictionary(target, 'held')! })
+      expect([css.status, css.headers['content-encoding'], css.headers['use-as-dictionary']]).toEqual([200, 'br', undefined])
+      expect(varyNames(css.headers)).toEqual(['accept-encoding'])
+      const earlier = await get(target, deltaEarlier, { 'accept-encoding': 'dcb', 'available-dictionary': availableDictionary(target, 'held')! })
+      expect([earlier.status, earlier.headers['content-encoding'], earlier.headers['use-as-dictionary'], earlier.headers.vary]).toEqual([200, undefined, undefined, undefined])
+      expectBody(earlier, bytesOf(target, deltaEarlier), deltaEarlier)
     },
   },
 ]
@@ -544,6 +698,7 @@ const fallthroughChecks = (): AdapterCheck<StaticTarget>[] => [
 export const STATIC_CHECKS: readonly AdapterCheck<StaticTarget>[] = [
   ...hostileChecks(),
   ...negotiationChecks(),
+  ...deltaChecks(),
   ...cachingChecks(),
   ...conditionalChecks(),
   ...rangeChecks(),

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startCompressedTarget, startStaticTarget, type AdapterCheck, type AdapterUnderTest, type CompressedTarget, type StaticTarget } from './adapter.js'
 import { COMPRESSION_CHECKS, COMPRESSION_NEGOTIATION_CASES } from './compression-checks.js'
 import { HTTPS_SIGN_CASES } from './https-signs.js'
-import { STATIC_CHECKS, PRECOMPRESSED_NEGOTIATION_CASES } from './static-checks.js'
-import { compressesOnHttps, ignoresQValuesStatic, naiveJoinStatic, walksEverythingStatic } from './test/broken-servers.js'
+import { DELTA_NEGOTIATION_CASES, STATIC_CHECKS, PRECOMPRESSED_NEGOTIATION_CASES } from './static-checks.js'
+import { compressesOnHttps, ignoresQValuesStatic, naiveJoinStatic, sendsDeltasBlindlyStatic, walksEverythingStatic } from './test/broken-servers.js'
 
 // The suite is only worth something if it fails on broken adapters: run its checks, as plain functions, against
 // servers that each have a classic bug (src/test/broken-servers.ts), and see the right ones reject.
@@ -119,6 +119,22 @@ describe('a static server that ignores q-values', () => {
   it('passes the rows a substring match gets right, and the hostile paths', () => {
     for (const acceptEncoding of [undefined, 'gzip', 'br', 'gzip, deflate, br', 'identity', 'deflate']) expect(failed().get(title(acceptEncoding))).toBeUndefined()
     expect([...failed().keys()].filter((check) => check.startsWith('GET ') || check.startsWith('raw request line'))).toEqual([])
+  })
+})
+
+describe('a static server that sends deltas blindly', () => {
+  const { failed } = againstStatic(sendsDeltasBlindlyStatic())
+  const rowTitle = (row: (typeof DELTA_NEGOTIATION_CASES)[number]): string =>
+    STATIC_CHECKS.find((check) => check.group === 'deltas (RFC 9842)' && check.title.includes(`Accept-Encoding ${JSON.stringify(row.acceptEncoding)}, Available-Dictionary ${row.availableDictionary ?? 'none'}${row.range === undefined ? ' ' : `, Range ${row.range}`}`))!.title
+
+  it('fails exactly the delta rows where the dictionary is not held or a Range is sent', () => {
+    const failedRows = DELTA_NEGOTIATION_CASES.filter((row) => failed().has(rowTitle(row)))
+    expect(failedRows).toEqual(DELTA_NEGOTIATION_CASES.filter((row) => row.availableDictionary !== 'held' || row.range !== undefined))
+    expect(failedRows.length).toBe(5)
+  })
+
+  it('fails the check that a delta file is never served by its own URL', () => {
+    expect(failed().get('delta: a delta file asked for by its own URL reaches the fallback')).toMatch(/not-found handler/)
   })
 })
 

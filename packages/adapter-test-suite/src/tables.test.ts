@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { lstat, readFile, readlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -7,7 +8,7 @@ import { createFixture } from './fixture.js'
 import { HOSTILE, RAW_HOSTILE_TARGETS, SECRETS, expectNothingLeaked } from './hostile-paths.js'
 import { HTTPS_SIGN_CASES } from './https-signs.js'
 import { runAdapterTestSuite } from './run-adapter-test-suite.js'
-import { PRECOMPRESSED_NEGOTIATION_CASES, STATIC_CHECKS, hostileUnderPrefix } from './static-checks.js'
+import { DELTA_NEGOTIATION_CASES, PRECOMPRESSED_NEGOTIATION_CASES, STATIC_CHECKS, hostileUnderPrefix } from './static-checks.js'
 import { listen } from './test/broken-servers.js'
 
 describe('the tables', () => {
@@ -29,6 +30,13 @@ describe('the tables', () => {
       const values = table.map((row) => String(row.acceptEncoding))
       expect(new Set(values).size).toBe(values.length)
     }
+  })
+
+  it('the delta table names each request once, and has rows for a delta, for today\'s negotiation and for ranges', () => {
+    const keys = DELTA_NEGOTIATION_CASES.map((row) => JSON.stringify([row.acceptEncoding, row.availableDictionary, row.range, row.method]))
+    expect(new Set(keys).size).toBe(keys.length)
+    for (const expected of ['dcb', 'dcz', 'br', 'identity']) expect(DELTA_NEGOTIATION_CASES.some((row) => row.expected === expected), expected).toBe(true)
+    expect(DELTA_NEGOTIATION_CASES.some((row) => row.range !== undefined)).toBe(true)
   })
 
   it.each<[string, readonly AdapterCheck<never>[]]>([
@@ -71,6 +79,22 @@ describe('createFixture', () => {
       expect(await readlink(join(fixture.root, 'linked'))).toBe(join('..', 'public-old'))
       expect(fixture.files.has('.env')).toBe(false)
       expect(fixture.files.get(fixture.paths.image)?.length).toBe(1208)
+      // The delta entry: deltas named after the earlier version's SHA-256, dcz < dcb < br, each with the RFC 9842 header.
+      const { deltaServed, deltaBr, deltaDcb, deltaDcz, deltaEarlier } = fixture.paths
+      const earlier = createHash('sha256').update(fixture.files.get(deltaEarlier)!).digest()
+      expect(deltaDcb).toBe(`${deltaServed}.${earlier.toString('hex', 0, 8)}.dcb`)
+      expect(deltaDcz).toBe(`${deltaServed}.${earlier.toString('hex', 0, 8)}.dcz`)
+      const size = (path: string): number => fixture.files.get(path)!.length
+      expect(size(deltaDcz)).toBeLessThan(size(deltaDcb))
+      expect(size(deltaDcb)).toBeLessThan(size(deltaBr))
+      expect(fixture.files.get(deltaDcb)!.subarray(0, 36).equals(Buffer.concat([Buffer.from([0xff, 0x44, 0x43, 0x42]), earlier]))).toBe(true)
+      expect(fixture.files.get(deltaDcz)!.subarray(0, 40).equals(Buffer.concat([Buffer.from([0x5e, 0x2a, 0x4d, 0x18, 0x20, 0, 0, 0]), earlier]))).toBe(true)
+      expect(fixture.manifest.files['js/delta.js']).toMatchObject({
+        served: deltaServed,
+        dictionary: { hash: createHash('sha256').update(fixture.files.get(deltaServed)!).digest('base64'), match: 'js/delta.*.cmin.js' },
+        deltas: { [earlier.toString('base64')]: { dcb: { path: deltaDcb, size: size(deltaDcb) }, dcz: { path: deltaDcz, size: size(deltaDcz) } } },
+      })
+      expect(fixture.manifest.history[0]?.dropped).toContain(deltaEarlier)
     } finally {
       await fixture.cleanup()
     }

@@ -15,6 +15,7 @@ export {
   type CompressionDecision,
 } from './compression.js'
 export { requestPath, normalizePrefix, mergeVary, NOT_OURS, MALFORMED } from './request-path.js'
+export { parseAvailableDictionary, useAsDictionaryHeader, dictionaryMatchPattern, DICTIONARY_VARY } from './dictionary.js'
 export {
   bindConvoyToRequest,
   checkConvoyResolver,

@@ -42,10 +42,26 @@ export function requestPath(url: string | undefined, prefix: string): string | t
   }
 }
 
-/** The `Vary` value after adding `name` to `previous` (kept as it is when it already names it, or `*`). */
+/**
+ * The `Vary` value after adding `name` to `previous`: each header `name` lists (one, or several separated by commas,
+ * as `DICTIONARY_VARY`) that `previous` does not name yet is appended once, case-insensitively; `previous` is kept as
+ * it is when it names them all, or is `*`.
+ *
+ * @example
+ * mergeVary('Origin', 'Accept-Encoding')                                    // 'Origin, Accept-Encoding'
+ * mergeVary('Origin, accept-encoding', 'Accept-Encoding, Available-Dictionary') // 'Origin, accept-encoding, Available-Dictionary'
+ */
 export function mergeVary(previous: number | string | readonly string[] | null | undefined, name: string): string {
   if (previous === undefined || previous === null || previous === '') return name
   const list = typeof previous === 'object' ? previous.join(', ') : String(previous)
   const names = list.split(',').map((entry) => entry.trim().toLowerCase())
-  return names.includes('*') || names.includes(name.toLowerCase()) ? list : `${list}, ${name}`
+  if (names.includes('*')) return list
+  let merged = list
+  for (const added of name.split(',')) {
+    const trimmed = added.trim()
+    if (trimmed === '' || names.includes(trimmed.toLowerCase())) continue
+    names.push(trimmed.toLowerCase())
+    merged = `${merged}, ${trimmed}`
+  }
+  return merged
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto'
 import { createManifest, MANIFEST_FILE, type ManifestEntry } from '@convoy/manifest'
+import { deltaPath } from '@convoy/storage'
 import { describe, expect, it } from 'vitest'
 import { IMMUTABLE, MANIFEST, SHORT, listedCandidates, manifestCandidates } from './candidates.js'
 
@@ -64,5 +66,53 @@ describe('listedCandidates', () => {
   it('knows every listed path, with no-cache for the manifest', () => {
     const candidates = listedCandidates(['a.css', 'a.css.gz', MANIFEST_FILE])
     expect(['a.css', 'a.css.gz', MANIFEST_FILE, 'b.css'].map((path) => candidates.cachingOf(path))).toEqual([SHORT, SHORT, MANIFEST, undefined])
+  })
+})
+
+describe('manifestCandidates: zstd siblings, dictionaries and deltas', () => {
+  const HASH = createHash('sha256').update('v1').digest('base64')
+  const OTHER = createHash('sha256').update('v0').digest('base64')
+  const served = 'js/app.111.cmin.js'
+  const dcb = deltaPath(served, HASH, 'dcb')
+  const dcz = deltaPath(served, HASH, 'dcz')
+  const manifest = createManifest({
+    baseUrl: '/static/',
+    hash: { algorithm: 'md5', length: 12 },
+    files: {
+      'js/app.js': entry(served, {
+        contentType: 'text/javascript; charset=utf-8',
+        encodings: { gzip: { path: `${served}.gz`, size: 5 }, br: { path: `${served}.br`, size: 4 }, zstd: { path: `${served}.zst`, size: 4 } },
+        dictionary: { hash: createHash('sha256').update('v2').digest('base64'), match: 'js/app.*.cmin.js' },
+        deltas: { [HASH]: { dcb: { path: dcb, size: 3 }, dcz: { path: dcz, size: 2 } } },
+      }),
+      'css/a.css': entry('css/a.222.cmin.css', { encodings: { zstd: { path: 'css/a.222.cmin.css.zst', size: 5 } } }),
+      // A logical path that looks like a delta: never served by that name.
+      [deltaPath('js/x.js', OTHER, 'dcz')]: entry('js/x.333.cmin.js'),
+    },
+    history: [{ supersededAt: '2025-01-01T00:00:00.000Z', id: 'old', dropped: ['js/app.000.cmin.js', deltaPath('js/app.000.cmin.js', OTHER, 'dcb')] }],
+  })
+  const candidates = manifestCandidates(manifest)
+
+  it('knows zstd siblings named as collect names them, alone or with others', () => {
+    expect([`${served}.zst`, 'css/a.222.cmin.css.zst', `${served}.gz`].map((path) => candidates.cachingOf(path))).toEqual([IMMUTABLE, IMMUTABLE, IMMUTABLE])
+    expect(candidates.cachingOf('css/a.222.cmin.css.br')).toBeUndefined()
+  })
+
+  it('gives no delta a caching of its own: current, of an earlier version, or a logical path shaped like one', () => {
+    for (const path of [dcb, dcz, deltaPath('js/app.000.cmin.js', OTHER, 'dcb'), deltaPath('js/x.js', OTHER, 'dcz')]) expect([path, candidates.cachingOf(path)]).toEqual([path, undefined])
+    expect(candidates.cachingOf('js/app.000.cmin.js')).toBe(SHORT)
+  })
+
+  it('gives the dictionary and deltas of a served file, and nothing for the others', () => {
+    const info = candidates.dictionaryOf(served)
+    expect(info?.dictionary?.match).toBe('js/app.*.cmin.js')
+    expect([...(info?.deltas ?? new Map())]).toEqual([[HASH, { dcb: { path: dcb, size: 3 }, dcz: { path: dcz, size: 2 } }]])
+    for (const path of ['js/app.js', 'css/a.222.cmin.css', `${served}.br`, dcb]) expect(candidates.dictionaryOf(path)).toBeUndefined()
+  })
+
+  it('without a manifest, lists no delta', () => {
+    const listed = listedCandidates([served, dcb, `${served}.zst`])
+    expect([served, dcb, `${served}.zst`].map((path) => listed.cachingOf(path))).toEqual([SHORT, undefined, SHORT])
+    expect(listed.dictionaryOf(served)).toBeUndefined()
   })
 })

@@ -1,5 +1,14 @@
-import { MANIFEST_FILE, type EncodedVariants, type Manifest } from '@convoy/manifest'
-import { CONTENT_ENCODING_NAMES, contentEncodingOfPath, encodedSiblingPath, withoutEncodingExtension, type ContentEncoding } from '@convoy/storage'
+import { MANIFEST_FILE, type DeltaVariants, type EncodedVariants, type Manifest, type ManifestDictionary, type ManifestEntry } from '@convoy/manifest'
+import {
+  CONTENT_ENCODING_NAMES,
+  DELTA_ENCODING_NAMES,
+  DELTA_ENCODINGS,
+  contentEncodingOfPath,
+  deltaOfPath,
+  encodedSiblingPath,
+  withoutEncodingExtension,
+  type ContentEncoding,
+} from '@convoy/storage'
 
 /**
  * How a path the index may serve is cached: `SHORT` for a mutable name (an original, a file of an earlier version,
@@ -11,10 +20,58 @@ export const SHORT = 0
 export const IMMUTABLE = 1
 export const MANIFEST = 2
 
+/**
+ * What the manifest says of a served file for Compression Dictionary Transport (RFC 9842): that it is offered as a
+ * dictionary for its later versions, and the deltas there are of it against earlier ones.
+ */
+export interface DictionaryInfo {
+  /** This version as a dictionary: its hash and the storage-path pattern of its later versions. */
+  readonly dictionary: ManifestDictionary | undefined
+  /**
+   * Its deltas, by the hash (standard base64, canonical) of the dictionary each was made against, then by delta
+   * encoding: storage paths and sizes, as the manifest names them. Never servable by their own names.
+   */
+  readonly deltas: ReadonlyMap<string, DeltaVariants> | undefined
+}
+
 /** The paths an index may serve, each with how it is cached. */
 export interface Candidates {
-  /** How `path` is cached, or `undefined` when the index may not serve it. */
+  /**
+   * How `path` is cached, or `undefined` when the index may not serve it. Never a delta's name (`deltaOfPath` of
+   * `@convoy/storage`): a client without its dictionary could not decode it, so it is only sent by negotiation.
+   */
   cachingOf(path: string): Caching | undefined
+  /** The dictionary and deltas of a served `path`, or `undefined` for a file the manifest gives neither (most). */
+  dictionaryOf(path: string): DictionaryInfo | undefined
+}
+
+const DELTA_EXTENSIONS = DELTA_ENCODING_NAMES.map((name) => DELTA_ENCODINGS[name].extension)
+
+/** True for a delta's name (`<served>.<16 hex>.dcb|dcz`): a suffix test first, the pattern only for those. */
+export function isDeltaPath(path: string): boolean {
+  return DELTA_EXTENSIONS.some((extension) => path.endsWith(extension)) && deltaOfPath(path) !== undefined
+}
+
+/** A dictionary hash as `dictionaryHash()` writes it, whatever padding bits a hand-written manifest gave it. */
+const canonicalHash = (hash: string): string => Buffer.from(hash, 'base64').toString('base64')
+
+/**
+ * Notes the dictionary and deltas of `entry` under its served path (a path served by two entries gets both's: the
+ * first dictionary, every delta).
+ */
+function noteDictionary(dictionaries: Map<string, DictionaryInfo>, entry: ManifestEntry): void {
+  if (entry.dictionary === undefined && entry.deltas === undefined) return
+  const old = dictionaries.get(entry.served)
+  let deltas = old?.deltas
+  if (entry.deltas !== undefined) {
+    const merged = new Map(deltas)
+    for (const [hash, variants] of Object.entries(entry.deltas)) {
+      const key = canonicalHash(hash)
+      if (!merged.has(key)) merged.set(key, variants)
+    }
+    deltas = merged
+  }
+  dictionaries.set(entry.served, { dictionary: old?.dictionary ?? entry.dictionary, deltas })
 }
 
 const CACHING_BITS = 0b11
@@ -28,10 +85,13 @@ const SIBLING_BIT = Object.fromEntries(CONTENT_ENCODING_NAMES.map((name, i) => [
  * file of an earlier version): a clash can only shorten caching, never make a mutable file immutable.
  *
  * One `Map` entry per path, but a sibling named as collect names them (`<served>.gz`) is one bit of its file's
- * entry instead: at 100,000 entries that is a third fewer keys to hash and hold. The manifest itself is not kept.
+ * entry instead: at 100,000 entries that is a third fewer keys to hash and hold. The manifest itself is not kept;
+ * the `dictionary` and `deltas` of the entries that have them are (one more `Map`, only as large as those entries).
+ * Deltas are no candidates: `dictionaryOf` names them, for their file's resolution.
  */
 export function manifestCandidates(manifest: Manifest): Candidates {
   const table = new Map<string, number>()
+  const dictionaries = new Map<string, DictionaryInfo>()
   /** Marks `path` immutable, keeping the sibling bits it may already have (a path named twice). */
   const immutable = (path: string, bits = 0): void => {
     const old = table.get(path)
@@ -56,6 +116,7 @@ export function manifestCandidates(manifest: Manifest): Candidates {
     withSiblings(entry.served, entry.encodings)
     if (entry.fingerprinted !== entry.served) immutable(entry.fingerprinted)
     if (entry.map !== undefined) immutable(entry.map)
+    noteDictionary(dictionaries, entry)
   }
   for (const carpool of Object.values(manifest.carpools)) withSiblings(carpool.served, carpool.encodings)
   // The originals stay where they are, a sorted list (a binary search, only for paths the table misses) rather
@@ -66,12 +127,15 @@ export function manifestCandidates(manifest: Manifest): Candidates {
   }
   for (const logicalPath of logicalPaths) if (table.has(logicalPath)) mutable(logicalPath)
   if (!isSorted(logicalPaths)) logicalPaths.sort(byCodeUnits)
-  // Earlier versions' files stay servable while they exist: pages rendered before a deploy still ask for them.
-  for (const entry of manifest.history) for (const path of entry.dropped) mutable(path)
+  // Earlier versions' files stay servable while they exist: pages rendered before a deploy still ask for them. Not
+  // their deltas, which only an index of the version they rebuild could send.
+  for (const entry of manifest.history) for (const path of entry.dropped) if (!isDeltaPath(path)) mutable(path)
   table.set(MANIFEST_FILE, MANIFEST)
 
   return {
+    dictionaryOf: (path) => dictionaries.get(path),
     cachingOf(path) {
+      if (isDeltaPath(path)) return undefined
       const value = table.get(path)
       if (value !== undefined) return (value & CACHING_BITS) as Caching
       if (includesSorted(logicalPaths, path)) return SHORT
@@ -106,10 +170,15 @@ function includesSorted(list: readonly string[], value: string): boolean {
   return false
 }
 
-/** Every path a listing found (no manifest): short caching, and `no-cache` for `convoy-manifest.json`. */
+/**
+ * Every path a listing found (no manifest): short caching, and `no-cache` for `convoy-manifest.json`. Not the deltas
+ * among them: without a manifest nothing says which dictionary a delta needs, so it is never sent.
+ */
 export function listedCandidates(paths: Iterable<string>): Candidates {
-  const table = new Set(paths)
+  const table = new Set<string>()
+  for (const path of paths) if (!isDeltaPath(path)) table.add(path)
   return {
     cachingOf: (path) => (!table.has(path) ? undefined : path === MANIFEST_FILE ? MANIFEST : SHORT),
+    dictionaryOf: () => undefined,
   }
 }

@@ -253,14 +253,14 @@ describe('bundles written into a Storage after start', () => {
     const gzip = await request(port, `/${css.path}`, { headers: { 'accept-encoding': 'gzip' } })
     expect(gunzipSync(gzip.body).equals(css.bytes)).toBe(true)
     expect((await request(port, `/${css.path}`)).body.equals(css.bytes)).toBe(true)
-    expect(stats).toEqual([css.path, css.path, `${css.path}.gz`, `${css.path}.br`])
+    expect(stats).toEqual([css.path, css.path, `${css.path}.gz`, `${css.path}.br`, `${css.path}.zst`])
 
     // A bundle the manifest names is no lookup of a request-time bundle: the index finds it and its siblings once,
     // at its first request (the same stats as any file the manifest names), and never again.
     const named = fixture.paths.carpool
     expect((await request(port, `/${named}`)).status).toBe(200)
     expect((await request(port, `/${named}`, { headers: { 'accept-encoding': 'br' } })).headers['content-encoding']).toBe('br')
-    expect(stats.slice(4).sort()).toEqual([named, `${named}.br`, `${named}.gz`])
+    expect(stats.slice(5).sort()).toEqual([named, `${named}.br`, `${named}.gz`])
   })
 
   it('shares one lookup between concurrent requests', async () => {
@@ -269,7 +269,7 @@ describe('bundles written into a Storage after start', () => {
     await writeToStorage(memory, js)
     const replies = await Promise.all(Array.from({ length: 8 }, () => request(port, `/${js.path}`, { headers: { 'accept-encoding': 'gzip' } })))
     for (const reply of replies) expect([reply.status, reply.headers['content-type'], reply.headers['content-encoding']]).toEqual([200, JS_TYPE, 'gzip'])
-    expect(stats).toEqual([js.path, `${js.path}.gz`, `${js.path}.br`])
+    expect(stats).toEqual([js.path, `${js.path}.gz`, `${js.path}.br`, `${js.path}.zst`])
   })
 
   it('never stats any other name', async () => {

@@ -1,4 +1,6 @@
 import { parseCarpoolPath } from '@convoy/carpool'
+import { ENCODING_NAMES } from '@convoy/gzip'
+import { encodedSiblingPath } from '@convoy/storage'
 import { addFiles, immutableCacheControl, type FileIndex, type IndexOptions } from './file-index.js'
 import { eachLimit, type FileSource, type FoundFile } from './sources.js'
 
@@ -69,7 +71,7 @@ export function createBundleLookup(source: FileSource, options: IndexOptions, mi
       remember(bundle)
       return false
     }
-    const siblings = await index.listing.find([`${bundle}.gz`, `${bundle}.br`])
+    const siblings = await index.listing.find(ENCODING_NAMES.map((name) => encodedSiblingPath(bundle, name)))
     const files: FoundFile[] = [main, ...siblings.values()]
     // Content-addressed names: immutable, like every fingerprinted file, whatever the manifest says.
     await addFiles(source, index, files, () => true, () => cacheControl, options)

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { ENCODING_NAMES, encodingOfPath, type EncodingName } from '@convoy/gzip'
+import { ENCODING_NAMES, encodingOfPath, type DeltaCoding, type EncodingName } from '@convoy/gzip'
+import { DICTIONARY_VARY, dictionaryMatchPattern, useAsDictionaryHeader } from '@convoy/http'
 import { MANIFEST_FILE, type Manifest } from '@convoy/manifest'
-import { contentTypeOf, encodedSiblingPath, withoutEncodingExtension } from '@convoy/storage'
-import { IMMUTABLE, MANIFEST, SHORT, listedCandidates, manifestCandidates, type Caching, type Candidates } from './candidates.js'
+import { DELTA_ENCODING_NAMES, contentTypeOf, encodedSiblingPath, withoutEncodingExtension } from '@convoy/storage'
+import { IMMUTABLE, MANIFEST, SHORT, isDeltaPath, listedCandidates, manifestCandidates, type Caching, type Candidates, type DictionaryInfo } from './candidates.js'
 import { eachLimit, isServablePath, type FileSource, type FoundFile, type SourceListing } from './sources.js'
 
 /** A file of the index, with its bytes when they are held in memory. */
@@ -25,11 +26,15 @@ export interface Variant {
   /** Whether `Range` is honoured: not for a coding chosen by negotiation. */
   readonly rangeable: boolean
   readonly contentType: string
-  readonly contentEncoding: EncodingName | undefined
+  /** A sibling's encoding, a delta's (`dcb`, `dcz`), or `undefined` for the file itself. */
+  readonly contentEncoding: EncodingName | DeltaCoding | undefined
   readonly cacheControl: string
-  /** Whether the answer depends on `Accept-Encoding`. */
+  /** Whether the answer depends on request headers (`headers` then hold a `Vary`). */
   readonly vary: boolean
 }
+
+/** The deltas of a file against one dictionary, by delta coding: those that were found. */
+export type DeltaVariantsOf = Readonly<Partial<Record<DeltaCoding, Variant>>>
 
 /** Everything known about one URL path. */
 export interface Resource {
@@ -45,6 +50,16 @@ export interface Resource {
   readonly available: Readonly<Partial<Record<EncodingName, number>>>
   /** True when `variants` has any: the answer is negotiated and carries `Vary: Accept-Encoding`. */
   readonly negotiated: boolean
+  /**
+   * The deltas found (RFC 9842), by the hash of the dictionary each was made against (standard base64, as
+   * `Available-Dictionary` names it once parsed), or `undefined` when there are none: most files.
+   */
+  readonly deltas: ReadonlyMap<string, DeltaVariantsOf> | undefined
+  /**
+   * The `Vary` of every answer for this URL (200, 206, 304, 406, 416): `Accept-Encoding` for a negotiated file,
+   * `Accept-Encoding, Available-Dictionary` for one the manifest gives a dictionary or deltas, `undefined` otherwise.
+   */
+  readonly varyValue: string | undefined
 }
 
 export interface FileIndex {
@@ -84,7 +99,7 @@ async function loadManifest(listing: SourceListing, option: IndexOptions['manife
 
 /** Which files fit in the memory cache: immutable ones first, then compressed ones, then small before large. */
 function pickCached(files: readonly FoundFile[], immutable: (path: string) => boolean, budget: number, options: IndexOptions): FoundFile[] {
-  const rank = (file: FoundFile): number => (immutable(file.path) ? 0 : 2) + (encodingOfPath(file.path) === undefined ? 1 : 0)
+  const rank = (file: FoundFile): number => (immutable(file.path) ? 0 : 2) + (encodingOfPath(file.path) === undefined && !isDeltaPath(file.path) ? 1 : 0)
   const candidates = files.filter((file) => file.size <= options.memoryCacheMaxFileBytes).sort((a, b) => rank(a) - rank(b) || a.size - b.size)
   const picked: FoundFile[] = []
   for (const file of candidates) {
@@ -131,9 +146,11 @@ export function isUnresolved(index: FileIndex, path: string): boolean {
 
 /**
  * Resolves `path` (a candidate of `index`) and the rest of its family — the file a precompressed sibling belongs
- * to, and that file's siblings — so a file and its siblings are always found together and negotiated. Afterwards
- * each of them is in `index.resources` or in `index.absent`. Concurrent calls for one family share one resolution.
- * Rejects when the source fails (not when a file is missing); nothing is remembered then, the next request tries again.
+ * to, and that file's siblings and deltas — so a file and its siblings are always found together and negotiated.
+ * Afterwards each of them but the deltas is in `index.resources` or in `index.absent`; a delta found is part of its
+ * file's resource (never one of its own), a delta missing is simply not offered. Concurrent calls for one family
+ * share one resolution. Rejects when the source fails (not when a file is missing); nothing is remembered then, the
+ * next request tries again.
  */
 export function resolvePath(source: FileSource, index: FileIndex, path: string, options: IndexOptions): Promise<void> {
   const { candidates } = index
@@ -153,16 +170,41 @@ export function resolvePath(source: FileSource, index: FileIndex, path: string, 
     if (!family.includes(path)) family.push(path)
     addSiblings(path)
   }
+  // A delta is cached as its file is; it is looked for only while its file is not resolved yet.
+  const deltas = index.resources.has(base) ? [] : deltaPathsOf(candidates.dictionaryOf(base)).filter((delta) => !family.includes(delta))
+  const cachingOf = (member: string): Caching | undefined => candidates.cachingOf(deltas.includes(member) ? base : member)
   // Paths a manifest may name but that are never served (dotfiles, dot-folders) are not looked for.
-  const wanted = family.filter((member) => isServablePath(member) && !index.resources.has(member) && !index.absent.has(member))
-  const immutable = (member: string): boolean => candidates.cachingOf(member) === IMMUTABLE
+  const wanted = [...family.filter((member) => !index.resources.has(member) && !index.absent.has(member)), ...deltas].filter(isServablePath)
+  const immutable = (member: string): boolean => cachingOf(member) === IMMUTABLE
   job = (async () => {
     const found = await index.listing.find(wanted)
-    await addFiles(source, index, found.values(), immutable, (member) => cacheControlOf(candidates.cachingOf(member) ?? SHORT, options), options)
+    // Deltas of a file that is not there are of no use, and must never become resources of their own.
+    if (!found.has(base)) for (const delta of deltas) found.delete(delta)
+    await addFiles(source, index, found.values(), immutable, (member) => cacheControlOf(cachingOf(member) ?? SHORT, options), options)
     for (const member of family) if (!index.resources.has(member)) index.absent.add(member)
   })().finally(() => index.pending.delete(base))
   index.pending.set(base, job)
   return job
+}
+
+/** The storage paths of every delta `info` names. */
+function deltaPathsOf(info: DictionaryInfo | undefined): string[] {
+  const paths: string[] = []
+  if (info?.deltas === undefined) return paths
+  for (const variants of info.deltas.values()) {
+    for (const name of DELTA_ENCODING_NAMES) {
+      const delta = variants[name]
+      if (delta !== undefined) paths.push(delta.path)
+    }
+  }
+  return paths
+}
+
+/** The `match-dest` of a dictionary of this type: scripts and stylesheets are what pages load by URL. */
+function destinationOf(contentType: string): 'script' | 'style' | undefined {
+  if (/^(?:text|application)\/(?:x-)?(?:java|ecma)script(?:;|$)/i.test(contentType)) return 'script'
+  if (/^text\/css(?:;|$)/i.test(contentType)) return 'style'
+  return undefined
 }
 
 function cacheControlOf(caching: Caching, options: IndexOptions): string {
@@ -191,7 +233,8 @@ const NO_VARIANTS = Object.freeze({})
  * Adds `found` to the index (paths it already has are left as they are): the bytes of those that fit in what is
  * left of the memory cache (so the cache fills in the order files are first asked for), a validator for each, and
  * the headers of every way of answering every URL. A file and its precompressed siblings (`.gz`, `.br`, … of
- * `ENCODINGS`) must be added together, so they are negotiated.
+ * `ENCODINGS`) and its deltas (which the index's candidates name) must be added together, so they are negotiated; a
+ * delta becomes a variant of its file, never a resource of its own.
  */
 export async function addFiles(
   source: FileSource,
@@ -227,14 +270,24 @@ export async function addFiles(
   })
 
   const { resources } = index
+  // The dictionary and deltas of the files added (only the few the manifest gives them), and the deltas' paths.
+  const dictionaries = new Map<string, DictionaryInfo>()
+  const deltaFiles = new Set<string>()
+  for (const path of files.keys()) {
+    const info = index.candidates.dictionaryOf(path)
+    if (info === undefined) continue
+    dictionaries.set(path, info)
+    for (const delta of deltaPathsOf(info)) deltaFiles.add(delta)
+  }
   for (const [path, file] of files) {
-    if (resources.has(path)) continue
+    // A delta is a variant of its file (below), never a resource of its own, whoever hands it in.
+    if (resources.has(path) || deltaFiles.has(path) || isDeltaPath(path)) continue
     const coding = encodingOfPath(path)
     const inner = coding === undefined ? undefined : withoutEncodingExtension(path)
     if (inner !== undefined && files.has(inner)) {
       // A precompressed sibling asked for by name: the inner file's type, with its Content-Encoding.
-      const identity = variant(file, contentTypeOf(inner), coding, cacheControlOf(path), false, true)
-      resources.set(path, { path, identity, variants: NO_VARIANTS, available: NO_VARIANTS, negotiated: false })
+      const identity = variant(file, contentTypeOf(inner), coding, cacheControlOf(path), undefined, true)
+      resources.set(path, { path, identity, variants: NO_VARIANTS, available: NO_VARIANTS, negotiated: false, deltas: undefined, varyValue: undefined })
       continue
     }
     const siblings: [EncodingName, IndexedFile][] = []
@@ -245,34 +298,63 @@ export async function addFiles(
     const negotiated = siblings.length > 0
     const contentType = contentTypeOf(path)
     const cacheControl = cacheControlOf(path)
+    const info = dictionaries.get(path)
+    // Whether a delta may be sent depends on Available-Dictionary too; so does every answer for this URL, as shared
+    // caches must keep a delta apart from the file.
+    const varyValue = info !== undefined ? DICTIONARY_VARY : negotiated ? 'Accept-Encoding' : undefined
+    // Every version of the file tells the browser to keep it as the dictionary for the next one.
+    const dictionaryHeaders =
+      info?.dictionary === undefined ? NO_HEADERS : ['Use-As-Dictionary', useAsDictionaryHeader(dictionaryMatchPattern(info.dictionary.match), destinationOf(contentType))]
     const variants: Partial<Record<EncodingName, Variant>> = {}
     const available: Partial<Record<EncodingName, number>> = {}
     for (const [name, sibling] of siblings) {
-      variants[name] = variant(sibling, contentType, name, cacheControl, true, false)
+      variants[name] = variant(sibling, contentType, name, cacheControl, varyValue, false, dictionaryHeaders)
       available[name] = sibling.size
+    }
+    let deltas: Map<string, DeltaVariantsOf> | undefined
+    for (const [hash, named] of info?.deltas ?? []) {
+      const found: Partial<Record<DeltaCoding, Variant>> = {}
+      let any = false
+      for (const name of DELTA_ENCODING_NAMES) {
+        const delta = named[name] === undefined ? undefined : files.get(named[name].path)
+        if (delta === undefined) continue
+        found[name] = variant(delta, contentType, name, cacheControl, varyValue, false, dictionaryHeaders)
+        any = true
+      }
+      if (any) (deltas ??= new Map()).set(hash, found)
     }
     resources.set(path, {
       path,
-      identity: variant(file, contentType, undefined, cacheControl, negotiated, true),
+      identity: variant(file, contentType, undefined, cacheControl, varyValue, true, dictionaryHeaders),
       variants: negotiated ? variants : NO_VARIANTS,
       available: negotiated ? available : NO_VARIANTS,
       negotiated,
+      deltas,
+      varyValue,
     })
   }
 }
 
+const NO_HEADERS: readonly string[] = Object.freeze([])
+
+/**
+ * One way of answering: `vary` is the `Vary` value (none when `undefined`), `dictionary` the `Use-As-Dictionary`
+ * header when the file is offered as one (sent with 304s too, as a 200's caching headers are).
+ */
 function variant(
   file: IndexedFile,
   contentType: string,
-  contentEncoding: EncodingName | undefined,
+  contentEncoding: EncodingName | DeltaCoding | undefined,
   cacheControl: string,
-  vary: boolean,
+  vary: string | undefined,
   rangeable: boolean,
+  dictionary: readonly string[] = NO_HEADERS,
 ): Variant {
   const validators = ['ETag', file.etag]
   if (file.lastModified !== undefined) validators.push('Last-Modified', file.lastModified)
   const caching = ['Cache-Control', cacheControl]
-  if (vary) caching.push('Vary', 'Accept-Encoding')
+  if (vary !== undefined) caching.push('Vary', vary)
+  caching.push(...dictionary)
   const headers = ['Content-Type', contentType, 'Content-Length', String(file.size), ...validators, ...caching]
   if (contentEncoding !== undefined) headers.push('Content-Encoding', contentEncoding)
   if (rangeable) headers.push('Accept-Ranges', 'bytes')
@@ -285,6 +367,6 @@ function variant(
     contentType,
     contentEncoding,
     cacheControl,
-    vary,
+    vary: vary !== undefined,
   }
 }

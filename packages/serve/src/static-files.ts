@@ -3,13 +3,14 @@
 // and Hono adapters only translate the answer into their framework's reply.
 import type { Readable } from 'node:stream'
 import { ConvoyError } from '@convoy/errors'
-import { chooseCoding, createAcceptEncodingCache } from '@convoy/gzip'
-import { MALFORMED, NOT_OURS, normalizePrefix, requestPath } from '@convoy/http'
+import { chooseCoding, createAcceptEncodingCache, type AcceptedCodings } from '@convoy/gzip'
+import { MALFORMED, NOT_OURS, normalizePrefix, parseAvailableDictionary, requestPath } from '@convoy/http'
 import { MANIFEST_FILE, type Manifest } from '@convoy/manifest'
+import { DELTA_ENCODING_NAMES } from '@convoy/storage'
 import { join, resolve } from 'node:path'
 import { createBundleLookup } from './carpool-bundles.js'
 import { evaluatePreconditions, ifRangeHolds, parseRange } from './conditional.js'
-import { buildIndex, isUnresolved, resolvePath, type FileIndex, type Resource, type Variant } from './file-index.js'
+import { buildIndex, isUnresolved, resolvePath, type DeltaVariantsOf, type FileIndex, type Resource, type Variant } from './file-index.js'
 import { watchManifest, type ManifestWatch } from './manifest-watch.js'
 import { createSourceAnswers } from './serve-sources.js'
 import { createDirectorySource, createStorageSource, type FileSource, type ServeStorage } from './sources.js'
@@ -231,9 +232,11 @@ export const ALLOW = 'GET, HEAD'
 /**
  * The framework-free core of `@convoy/serve`, for adapters: the output of `convoy collect` (from a directory or a
  * `Storage`) or, in development, the source directories, indexed once; `answer()` then says, for any request, what
- * to send. Precompressed `.br`/`.gz` siblings are chosen by `Accept-Encoding` (q-values), fingerprinted names get a
- * year of `immutable` caching, validators give 304, `Range` gives 206 on identity answers, and nothing outside the
- * index (`..` encoded or not, symlinks out of the root, dotfiles) can ever be answered.
+ * to send. Precompressed `.br`/`.gz`/`.zst` siblings are chosen by `Accept-Encoding` (q-values, then size), a delta
+ * (`dcb`/`dcz`, RFC 9842) when `Available-Dictionary` names a dictionary the manifest has one against, fingerprinted
+ * names get a year of `immutable` caching, validators give 304, `Range` gives 206 on identity answers, and nothing
+ * outside the index (`..` encoded or not, symlinks out of the root, dotfiles, deltas by their own names) can ever be
+ * answered.
  *
  * @example
  * const files = createStaticFiles({ root: 'public/static', prefix: '/static/' })
@@ -317,11 +320,18 @@ export function createStaticFiles(options: StaticFilesOptions, caller: StaticFil
     const { method } = request
     if (method !== 'GET' && method !== 'HEAD') return replyOf(405, ['Allow', ALLOW])
 
-    let variant = resource.identity
-    if (resource.negotiated) {
-      const coding = chooseCoding(acceptedCodings(request.header('accept-encoding')), resource.available)
-      if (coding === null) return replyOf(406, ['Vary', 'Accept-Encoding'])
-      variant = (coding === 'identity' ? undefined : resource.variants[coding]) ?? resource.identity
+    let variant: Variant | undefined = resource.identity
+    if (resource.negotiated || resource.deltas !== undefined) {
+      const accepted = acceptedCodings(request.header('accept-encoding'))
+      // The q-value of the answer without a delta, which a delta must beat (or match with fewer bytes).
+      let q = accepted.identity
+      if (resource.negotiated) {
+        const coding = chooseCoding(accepted, resource.available)
+        variant = coding === null ? undefined : ((coding === 'identity' ? undefined : resource.variants[coding]) ?? resource.identity)
+        q = coding === null ? 0 : accepted[coding]
+      }
+      if (resource.deltas !== undefined) variant = deltaFor(request, accepted, resource.deltas, q, variant) ?? variant
+      if (variant === undefined) return replyOf(406, ['Vary', resource.varyValue ?? 'Accept-Encoding'])
     }
 
     const { file } = variant
@@ -345,7 +355,7 @@ export function createStaticFiles(options: StaticFilesOptions, caller: StaticFil
         const wanted = parseRange(range, file.size)
         if (wanted === 'unsatisfiable') {
           const extra = ['Content-Range', `bytes */${file.size}`, 'Accept-Ranges', 'bytes']
-          if (variant.vary) extra.push('Vary', 'Accept-Encoding')
+          if (resource.varyValue !== undefined) extra.push('Vary', resource.varyValue)
           return replyOf(416, extra)
         }
         if (wanted !== 'ignore') {
@@ -393,6 +403,41 @@ export function createStaticFiles(options: StaticFilesOptions, caller: StaticFil
       return typeof path === 'string' ? lookup(request, path, false) : path
     },
   }
+}
+
+/**
+ * The delta to answer with (RFC 9842), or `undefined` for today's negotiation: only for a request without `Range`
+ * whose `Available-Dictionary` names a dictionary this file has deltas against, and whose `Accept-Encoding` names
+ * `dcb` or `dcz`. Among those, the highest q wins, then the fewest bytes; a delta must beat `chosen` (the sibling or
+ * identity negotiation picked, at q `q`; `undefined` when none was acceptable) on q, or match its q with fewer bytes.
+ */
+function deltaFor(
+  request: StaticRequest,
+  accepted: AcceptedCodings,
+  deltas: ReadonlyMap<string, DeltaVariantsOf>,
+  q: number,
+  chosen: Variant | undefined,
+): Variant | undefined {
+  if (!(accepted.dcb > 0 || accepted.dcz > 0)) return undefined
+  // A part of a delta is of no use without the rest; a range request gets a range of what it would get without one.
+  if (request.header('range') !== undefined) return undefined
+  const hash = parseAvailableDictionary(request.header('available-dictionary'))
+  const against = hash === undefined ? undefined : deltas.get(hash)
+  if (against === undefined) return undefined
+  let best: Variant | undefined
+  let bestQ = q
+  let bestSize = chosen?.file.size ?? Infinity
+  for (const name of DELTA_ENCODING_NAMES) {
+    const delta = against[name]
+    const wanted = accepted[name]
+    if (delta === undefined || !(wanted > 0)) continue
+    if (wanted > bestQ || (wanted === bestQ && delta.file.size < bestSize)) {
+      best = delta
+      bestQ = wanted
+      bestSize = delta.file.size
+    }
+  }
+  return best
 }
 
 /** The manifest file to watch for `options`, or `undefined` when there is none to watch (or watching is off). */

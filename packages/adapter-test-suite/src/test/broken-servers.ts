@@ -18,7 +18,7 @@ const TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
 }
 
-const typeOf = (path: string): string => TYPES[extname(path.replace(/\.(gz|br)$/, ''))] ?? 'application/octet-stream'
+const typeOf = (path: string): string => TYPES[extname(path.replace(/\.(gz|br)$/, '').replace(/\.[0-9a-f]{16}\.dc[bz]$/, ''))] ?? 'application/octet-stream'
 
 export { listen }
 
@@ -205,5 +205,67 @@ export function compressesOnHttps(bugs: CompressorBugs = {}): AdapterUnderTest {
         res.writeHead(route.status, route.status === 204 ? headers : { ...headers, 'content-length': String(body.length) })
         res.end(req.method === 'HEAD' || route.status === 204 ? undefined : body)
       }),
+  }
+}
+
+/** The q-value of each coding an `Accept-Encoding` names (no `*` expansion: enough for the delta rows). */
+function qValues(header: string | undefined): Map<string, number> {
+  const q = new Map<string, number>()
+  for (const part of (header ?? '').split(',')) {
+    const [name = '', ...params] = part.split(';').map((piece) => piece.trim().toLowerCase())
+    const qParam = params.find((param) => param.startsWith('q='))
+    if (name !== '' && !q.has(name)) q.set(name, qParam === undefined ? 1 : Number(qParam.slice(2)))
+  }
+  return q
+}
+
+/**
+ * Bug: sends a delta to any request that names `dcb` or `dcz`, without looking at `Available-Dictionary` (a client
+ * without the dictionary cannot decode it) or `Range`, and serves delta files by their own URL. Safe exact lookup,
+ * q-values and sizes, `Vary` and `Use-As-Dictionary` right otherwise.
+ */
+export function sendsDeltasBlindlyStatic(): AdapterUnderTest {
+  return {
+    name: 'sends deltas blindly',
+    startStatic: async ({ root, prefix }) => {
+      const manifest = JSON.parse(await readFile(join(root, 'convoy-manifest.json'), 'utf8')) as {
+        files: Record<string, { served: string; encodings?: { br?: { path: string } }; dictionary?: { match: string }; deltas?: Record<string, { dcb?: { path: string }; dcz?: { path: string } }> }>
+      }
+      const withDeltas = new Map(Object.values(manifest.files).filter((entry) => entry.deltas !== undefined).map((entry) => [entry.served, entry]))
+      return listen((req, res) => {
+        const rest = underPrefix(req, prefix)
+        if (rest === undefined || rest.split('/').some((segment) => segment.startsWith('.') || segment === '')) return fallback(res)
+        const entry = withDeltas.get(rest)
+        const type = typeOf(rest)
+        if (entry === undefined) {
+          readFile(join(root, rest)).then(
+            (bytes) => send(req, res, bytes, { 'content-type': type }),
+            () => fallback(res),
+          )
+          return
+        }
+        const q = qValues(req.headers['accept-encoding'])
+        const deltas = Object.values(entry.deltas ?? {})[0] ?? {}
+        const options = [
+          { coding: 'dcz', path: deltas.dcz?.path },
+          { coding: 'dcb', path: deltas.dcb?.path },
+          { coding: 'br', path: entry.encodings?.br?.path },
+        ]
+        // `*` covers br, never a delta coding.
+        const weight = (coding: string): number => q.get(coding) ?? (coding === 'br' ? q.get('*') : undefined) ?? 0
+        // Highest q, then the order above (smallest first in the fixture).
+        const acceptable = options.filter((option) => option.path !== undefined && weight(option.coding) > 0).sort((a, b) => weight(b.coding) - weight(a.coding))
+        const chosen = acceptable[0]
+        const headers = {
+          'content-type': type,
+          vary: 'Accept-Encoding, Available-Dictionary',
+          'use-as-dictionary': `match="${(entry.dictionary?.match ?? '').split('/').pop()!}", match-dest=("script")`,
+        }
+        readFile(join(root, chosen?.path ?? rest)).then(
+          (bytes) => send(req, res, bytes, chosen === undefined ? { ...headers, 'accept-ranges': 'bytes' } : { ...headers, 'content-encoding': chosen.coding }),
+          () => fallback(res),
+        )
+      })
+    },
   }
 }
