@@ -11,7 +11,7 @@
 // Not a test: it prints a table and exits 0 unless a run failed.
 import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ensureCorpus } from './corpus.mjs'
@@ -35,7 +35,9 @@ const variants = ['deltas', 'none'].map((name) => {
 
 /** Every .js and .css file of a tree, relative paths. */
 function scriptsAndStyles(/** @type {string} */ tree) {
-  return readdirSync(tree, { recursive: true, encoding: 'utf8' }).filter((path) => /\.(js|css)$/.test(path))
+  return readdirSync(tree, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && /\.(js|css)$/.test(entry.name))
+    .map((entry) => relative(tree, join(entry.parentPath, entry.name)))
 }
 
 /** One deploy of `variant`: `convoy collect`, timed from spawn to exit. */

@@ -167,8 +167,9 @@ export async function startDemo(options = {}) {
     ...demo,
     server,
     url: `http://${host}:${address.port}`,
-    /** Stops listening and drops open connections. */
+    /** Stops listening, drops open connections and stops watching the manifest. */
     async close() {
+      demo.assets?.close()
       const closed = once(server, 'close')
       server.close()
       server.closeAllConnections()

@@ -14,6 +14,8 @@ const FINGERPRINT = /^[0-9A-Za-z_-]+$/
  * servedFamily('js/app.js', 'js/app.1a2b3c4d5e6f.cmin.js') // 'js/app.*.cmin.js'
  */
 export function servedFamily(logicalPath: string, served: string): string | undefined {
+  // A file served under its own name (a carpool bundle, named by its hash) has no versions to follow by name.
+  if (served === logicalPath) return undefined
   const { stem, extension } = splitExtension(logicalPath)
   if (!served.startsWith(`${stem}.`) || !served.endsWith(extension)) return undefined
   const rest = served.slice(stem.length + 1)
