@@ -117,7 +117,7 @@ describe('members records and all the files of a bundle', () => {
   })
 
   it('lists the bundle, a sibling per encoding and the record', () => {
-    expect(carpoolFiles(bundle)).toEqual([bundle, `${bundle}.gz`, `${bundle}.br`, `${bundle}.json`])
+    expect(carpoolFiles(bundle)).toEqual([bundle, `${bundle}.gz`, `${bundle}.br`, `${bundle}.zst`, `${bundle}.json`])
     expect(carpoolFiles(bundle).every((path) => path === bundle || parseCarpoolPath(path)?.bundle === bundle || parseCarpoolRecordPath(path) === bundle)).toBe(true)
   })
 

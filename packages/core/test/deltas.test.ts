@@ -117,6 +117,36 @@ describe('deploy deltas (compress.deltas)', () => {
     expect(again.stderr).toBe('')
   })
 
+  it('gives a declared carpool bundle a dictionary and a delta against its previous version', async () => {
+    const pooled = await temporaryDirectory()
+    const config = "export default { bundles: { site: { kind: 'css', members: ['css/a.css', 'css/b.css'] } } }\n"
+    await writeTree(pooled, { 'static/css/a.css': stylesheet('red'), 'static/css/b.css': stylesheet('green').replace('body', 'main'), 'convoy.config.mjs': config })
+    await collect(pooled)
+    const before = (await manifestOf(pooled)).carpools.site!
+    await writeFile(join(pooled, 'static/css/a.css'), stylesheet('blue'))
+    await collect(pooled)
+    const after = (await manifestOf(pooled)).carpools.site!
+    expect(after.served).not.toBe(before.served)
+    if (!canDcb && !canDcz) {
+      expect(after.dictionary).toBeUndefined()
+      expect(after.deltas).toBeUndefined()
+      return
+    }
+    expect(before.dictionary).toEqual({ hash: sha256(await readFile(join(pooled, 'out', before.served))), match: 'CARPOOL/css/*.cmin.css' })
+    const variants = after.deltas?.[before.dictionary!.hash]
+    expect(variants).toBeDefined()
+    const dictionary = await readFile(join(pooled, 'out', before.served))
+    const served = await readFile(join(pooled, 'out', after.served))
+    for (const [encoding, variant] of Object.entries(variants!) as ['dcb' | 'dcz', { path: string; size: number }][]) {
+      expect(decodeAsBrowser(await readFile(join(pooled, 'out', variant.path)), dictionary, encoding).equals(served)).toBe(true)
+      expect(variant.size).toBeLessThan(after.encodings!.br!.size * 0.1)
+    }
+    // Nothing changed: the bundle's record, deltas included, is kept, and nothing is written.
+    const again = await collect(pooled)
+    expect(again.report.written).toBe(0)
+    expect((await manifestOf(pooled)).carpools.site).toEqual(after)
+  })
+
   it('costs nothing on a deploy that changes nothing, and keeps the deltas', async () => {
     const { report } = await collect(dir)
     expect(report.written).toBe(0)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pathsNamedByNewest, storagePathsOf, supersede, supersededSince } from './history.js'
 import { parseManifest, serializeManifest } from './manifest.js'
-import { carpoolOf, entryFor, manifestOf } from './test-helpers.js'
+import { carpoolOf, entryFor, manifestOf, sha256 } from './test-helpers.js'
 import { MANIFEST_FILE, type Manifest } from './types.js'
 
 const at = (minute: number): Date => new Date(Date.UTC(2024, 4, 1, 10, minute))
@@ -34,6 +34,14 @@ describe('storagePathsOf', () => {
     )
     expect(logo.served).toBe(logo.fingerprinted)
     expect(storagePathsOf(manifest).has(MANIFEST_FILE)).toBe(false)
+  })
+
+  it('names the deltas of a carpool', () => {
+    const manifest = manifestOf({ 'css/a.css': 'v1' }, { site: carpoolOf(['css/a.css']) })
+    const pool = manifest.carpools.site!
+    const withDeltas = { ...manifest, id: 'with-deltas', carpools: { site: { ...pool, deltas: { [sha256('old')]: { dcz: { path: `${pool.served}.0123456789abcdef.dcz`, size: 9 } } } } } }
+    expect(storagePathsOf(withDeltas).has(`${pool.served}.0123456789abcdef.dcz`)).toBe(true)
+    expect(supersede(withDeltas, manifest, { now: at(1) }).history[0]!.dropped).toEqual([`${pool.served}.0123456789abcdef.dcz`])
   })
 
   it('names the deltas of an entry, which are dropped with their target', () => {

@@ -155,6 +155,8 @@ describe('parseManifest errors', () => {
     ['deltas keyed by something else', ['files', 'js/app.js', 'deltas'], { 'v1': { dcz: { path: 'a.dcz', size: 1 } } }, 'files["js/app.js"].deltas["v1"]: expected a SHA-256 in base64 (44 characters), got "v1"'],
     ['a dictionary with no delta', ['files', 'js/app.js', 'deltas', firstDelta()], {}, `files["js/app.js"].deltas["${firstDelta()}"]: expected at least one of "dcb", "dcz"`],
     ['a delta without size', ['files', 'js/app.js', 'deltas', firstDelta(), 'dcz', 'size'], REMOVE, `files["js/app.js"].deltas["${firstDelta()}"].dcz: missing "size"`],
+    ['a carpool dictionary hash that is not base64', ['carpools', 'site', 'dictionary'], { hash: 'x', match: 'CARPOOL/css/*.cmin.css' }, 'carpools["site"].dictionary.hash: expected a SHA-256 in base64 (44 characters), got "x"'],
+    ['a carpool delta without path', ['carpools', 'site', 'deltas'], { [firstDelta()]: { dcb: { size: 3 } } }, `carpools["site"].deltas["${firstDelta()}"].dcb: missing "path"`],
     ['a hash length of 0', ['hash', 'length'], 0, 'hash.length: expected a positive integer, got 0'],
     ['an empty id', ['id'], '', 'id: expected a non-empty string, got ""'],
     ['a carpool of another kind', ['carpools', 'site', 'kind'], 'ts', 'carpools["site"].kind: expected "css" or "js", got "ts"'],

@@ -69,6 +69,10 @@ export interface ManifestCarpool {
   readonly integrity: string
   readonly contentType: string
   readonly encodings?: EncodedVariants
+  /** As for files: the bundle as a dictionary for its later versions (`CARPOOL/js/*.cmin.js`). */
+  readonly dictionary?: ManifestDictionary
+  /** As for files: deltas of `served` against the bundle's earlier version. */
+  readonly deltas?: Readonly<Record<string, DeltaVariants>>
 }
 
 /**

@@ -142,6 +142,8 @@ export function canonicalManifest(
       integrity: field(o, 'integrity', where, integrity),
       contentType: field(o, 'contentType', where, text),
       ...optional(o, 'encodings', where, encodings),
+      ...optional(o, 'dictionary', where, dictionary),
+      ...optional(o, 'deltas', where, record(dictionaryHash, deltaVariants)),
     }
     return pool.members.length > 0 ? pool : fail(`${where}.members`, 'a carpool needs at least one member')
   }

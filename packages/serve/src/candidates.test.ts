@@ -110,6 +110,26 @@ describe('manifestCandidates: zstd siblings, dictionaries and deltas', () => {
     for (const path of ['js/app.js', 'css/a.222.cmin.css', `${served}.br`, dcb]) expect(candidates.dictionaryOf(path)).toBeUndefined()
   })
 
+  it('gives the dictionary and deltas of a declared carpool bundle', () => {
+    const bundle = 'CARPOOL/js/0123456789ab.cmin.js'
+    const pooled = createManifest({
+      baseUrl: '/static/',
+      hash: { algorithm: 'md5', length: 12 },
+      files: { 'js/app.js': entry(served) },
+      carpools: {
+        site: {
+          kind: 'js', members: ['js/app.js'], served: bundle, size: 10, integrity: INTEGRITY, contentType: 'text/javascript; charset=utf-8',
+          dictionary: { hash: HASH, match: 'CARPOOL/js/*.cmin.js' },
+          deltas: { [OTHER]: { dcz: { path: deltaPath(bundle, OTHER, 'dcz'), size: 4 } } },
+        },
+      },
+    })
+    const info = manifestCandidates(pooled).dictionaryOf(bundle)
+    expect(info?.dictionary).toEqual({ hash: HASH, match: 'CARPOOL/js/*.cmin.js' })
+    expect([...(info?.deltas ?? new Map()).keys()]).toEqual([OTHER])
+    expect(manifestCandidates(pooled).cachingOf(deltaPath(bundle, OTHER, 'dcz'))).toBeUndefined()
+  })
+
   it('without a manifest, lists no delta', () => {
     const listed = listedCandidates([served, dcb, `${served}.zst`])
     expect([served, dcb, `${served}.zst`].map((path) => listed.cachingOf(path))).toEqual([SHORT, undefined, SHORT])

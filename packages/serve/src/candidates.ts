@@ -59,7 +59,7 @@ const canonicalHash = (hash: string): string => Buffer.from(hash, 'base64').toSt
  * Notes the dictionary and deltas of `entry` under its served path (a path served by two entries gets both's: the
  * first dictionary, every delta).
  */
-function noteDictionary(dictionaries: Map<string, DictionaryInfo>, entry: ManifestEntry): void {
+function noteDictionary(dictionaries: Map<string, DictionaryInfo>, entry: Pick<ManifestEntry, 'served' | 'dictionary' | 'deltas'>): void {
   if (entry.dictionary === undefined && entry.deltas === undefined) return
   const old = dictionaries.get(entry.served)
   let deltas = old?.deltas
@@ -118,7 +118,10 @@ export function manifestCandidates(manifest: Manifest): Candidates {
     if (entry.map !== undefined) immutable(entry.map)
     noteDictionary(dictionaries, entry)
   }
-  for (const carpool of Object.values(manifest.carpools)) withSiblings(carpool.served, carpool.encodings)
+  for (const carpool of Object.values(manifest.carpools)) {
+    withSiblings(carpool.served, carpool.encodings)
+    noteDictionary(dictionaries, carpool)
+  }
   // The originals stay where they are, a sorted list (a binary search, only for paths the table misses) rather
   // than 100,000 more keys; one named as something immutable too is marked mutable in the table, so it wins.
   const mutable = (path: string): void => {

@@ -12,7 +12,7 @@ import { buildDeclaredCarpool } from './carpools.js'
 import { openDeployGuard, readPublishedManifest, type DeployGuard } from './deploy-guard.js'
 import { asConvoyError, collectFailed, type CollectFailure } from './failures.js'
 import { resolveCollectOptions, type CollectOptions, type ResolvedCollectOptions } from './options.js'
-import { createEarlierVersions } from './earlier-versions.js'
+import { createVersionsOf } from './earlier-versions.js'
 import { runStages, type ReuseCandidate } from './run-stages.js'
 import { isSettled, readStatIndex, writeStatIndex, type IndexedFile } from './stat-index.js'
 import { createFingerprintStage } from './stages/fingerprint.js'
@@ -189,7 +189,7 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
     candidateOf,
     verify: options.verify,
     readStored: (path) => storage.read(path),
-    earlierVersions: createEarlierVersions(previous),
+    versionsOf: createVersionsOf(previous),
     onReused: (asset, entry) => (entries[asset.logicalPath] = entry),
     // Declared bundles are built after the stages, from their members' served bytes.
     keepBytes: (asset) => bundled.has(asset.logicalPath),
@@ -217,7 +217,12 @@ async function collectLocked(options: ResolvedCollectOptions, run: RunState): Pr
           if (bytes === null) throw new ConvoyError('ERR_CONVOY_STORAGE', `@convoy/core: ${served}, the stored file of ${member}, cannot be read`)
           addOutput(asset, { role: 'served', name: served, bytes })
         }
-        const bundle = await buildDeclaredCarpool(carpool, result.assets, entries, { hash, stages: options.stages, contextFor: result.contextFor })
+        const bundle = await buildDeclaredCarpool(carpool, result.assets, entries, {
+          hash,
+          stages: options.stages,
+          contextFor: result.contextFor,
+          previous: previous !== null && Object.hasOwn(previous.carpools, carpool.name) ? withStoredDeltas(previous.carpools[carpool.name]!, existing) : undefined,
+        })
         const known = built.get(bundle.record.served)
         if (known !== undefined) {
           carpools[carpool.name] = { ...known, members: [...carpool.members] }
@@ -304,8 +309,18 @@ function storedCarpool(carpool: DeclaredCarpool, previous: Manifest | null, entr
   const path = carpoolName(carpool.kind, served as string[], hash)
   const record = Object.values(previous.carpools ?? {}).find((candidate) => candidate.served === path && candidate.kind === carpool.kind)
   if (record === undefined) return undefined
-  const paths = [record.served, `${record.served}.json`, ...Object.values(record.encodings ?? {}).flatMap((variant) => (variant === undefined ? [] : [variant.path]))]
+  const deltaPaths = Object.values(record.deltas ?? {}).flatMap((variants) => Object.values(variants).flatMap((variant) => (variant === undefined ? [] : [variant.path])))
+  const paths = [record.served, `${record.served}.json`, ...Object.values(record.encodings ?? {}).flatMap((variant) => (variant === undefined ? [] : [variant.path])), ...deltaPaths]
   return paths.every((stored) => existing.has(stored)) ? { ...record, members: [...carpool.members] } : undefined
+}
+
+/** A carpool record without its deltas when any of them is no longer stored (removed by hand). */
+function withStoredDeltas(record: ManifestCarpool, existing: ReadonlySet<string>): ManifestCarpool {
+  if (record.deltas === undefined) return record
+  const stored = Object.values(record.deltas).every((variants) => Object.values(variants).every((variant) => variant === undefined || existing.has(variant.path)))
+  if (stored) return record
+  const { deltas: _deltas, ...rest } = record
+  return rest
 }
 
 /**

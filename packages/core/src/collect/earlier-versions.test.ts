@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Manifest, ManifestEntry } from '@convoy/manifest'
-import { createEarlierVersions, servedFamily } from './earlier-versions.js'
+import { createVersionsOf, servedFamily } from './earlier-versions.js'
 
 describe('servedFamily', () => {
   it.each([
@@ -23,7 +23,7 @@ describe('servedFamily', () => {
   })
 })
 
-describe('createEarlierVersions', () => {
+describe('createVersionsOf', () => {
   const entry = (served: string): ManifestEntry => ({ served, size: 1, integrity: 'sha384-AAAA', fingerprinted: served, sourceHash: 'x', contentType: 'text/javascript; charset=utf-8' })
   const previous: Manifest = {
     version: 1,
@@ -39,16 +39,16 @@ describe('createEarlierVersions', () => {
   }
 
   it('lists the version in force, then those the history dropped, newest first, same folder and marker only', () => {
-    const earlier = createEarlierVersions(previous)
-    expect(earlier('js/app.js', 'js/app.444444444444.cmin.js')).toEqual(['js/app.333333333333.cmin.js', 'js/app.222222222222.cmin.js', 'js/app.111111111111.cmin.js'])
+    const versionsOf = createVersionsOf(previous)
+    expect(versionsOf('js/app.js', 'js/app.444444444444.cmin.js')).toEqual({ match: 'js/app.*.cmin.js', earlier: ['js/app.333333333333.cmin.js', 'js/app.222222222222.cmin.js', 'js/app.111111111111.cmin.js'] })
     // Its own served file is never an earlier version of itself (an unchanged file re-collected).
-    expect(earlier('js/app.js', 'js/app.333333333333.cmin.js')).toEqual(['js/app.222222222222.cmin.js', 'js/app.111111111111.cmin.js'])
+    expect(versionsOf('js/app.js', 'js/app.333333333333.cmin.js')?.earlier).toEqual(['js/app.222222222222.cmin.js', 'js/app.111111111111.cmin.js'])
     // Served unminified: the unminified family.
-    expect(earlier('js/app.js', 'js/app.444444444444.js')).toEqual(['js/app.222222222222.js'])
+    expect(versionsOf('js/app.js', 'js/app.444444444444.js')).toEqual({ match: 'js/app.*.js', earlier: ['js/app.222222222222.js'] })
   })
 
   it('finds nothing without a previous manifest, or for a file with no family', () => {
-    expect(createEarlierVersions(null)('js/app.js', 'js/app.444444444444.cmin.js')).toEqual([])
-    expect(createEarlierVersions(previous)('CARPOOL/js/1a2b3c4d5e6f.cmin.js', 'CARPOOL/js/1a2b3c4d5e6f.cmin.js')).toEqual([])
+    expect(createVersionsOf(null)('js/app.js', 'js/app.444444444444.cmin.js')).toEqual({ match: 'js/app.*.cmin.js', earlier: [] })
+    expect(createVersionsOf(previous)('CARPOOL/js/1a2b3c4d5e6f.cmin.js', 'CARPOOL/js/1a2b3c4d5e6f.cmin.js')).toBeUndefined()
   })
 })

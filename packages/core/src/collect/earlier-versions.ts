@@ -28,11 +28,11 @@ export function servedFamily(logicalPath: string, served: string): string | unde
 }
 
 /**
- * Finds the earlier versions of a served file in the manifest in force: the file its entry serves, then the files
- * its history dropped, newest first. Those are what returning visitors hold, so what deltas are built against.
- * The history is indexed once, at the first question, and only its names that can be a family's member.
+ * Finds the family and earlier versions of a served file in the manifest in force: the file its entry serves, then
+ * the files its history dropped, newest first. Those are what returning visitors hold, so what deltas are built
+ * against. The history is indexed once, at the first question, and only its names that can be a family's member.
  */
-export function createEarlierVersions(previous: Manifest | null): (logicalPath: string, served: string) => string[] {
+export function createVersionsOf(previous: Manifest | null): (logicalPath: string, served: string) => { match: string; earlier: string[] } | undefined {
   let byFamily: Map<string, string[]> | undefined
   const index = (): Map<string, string[]> => {
     const families = new Map<string, string[]>()
@@ -54,12 +54,13 @@ export function createEarlierVersions(previous: Manifest | null): (logicalPath: 
   }
   return (logicalPath, served) => {
     const family = servedFamily(logicalPath, served)
-    if (family === undefined || previous === null) return []
+    if (family === undefined) return undefined
+    if (previous === null) return { match: family, earlier: [] }
     const found: string[] = []
     const current = Object.hasOwn(previous.files, logicalPath) ? previous.files[logicalPath]!.served : undefined
     if (current !== undefined && servedFamily(logicalPath, current) === family) found.push(current)
     byFamily ??= index()
     for (const path of byFamily.get(family) ?? []) found.push(path)
-    return [...new Set(found)].filter((path) => path !== served)
+    return { match: family, earlier: [...new Set(found)].filter((path) => path !== served) }
   }
 }

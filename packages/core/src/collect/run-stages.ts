@@ -39,8 +39,8 @@ export interface StageRunOptions {
   readonly verify?: boolean
   /** The bytes of a stored output: a reused file's fingerprinted bytes, when a stage of another file asks for them. */
   readonly readStored?: (path: string) => Promise<Uint8Array | null>
-  /** The served paths of earlier versions of a logical path, newest first (see `StageContext.earlierVersions`). */
-  readonly earlierVersions?: (logicalPath: string, served: string) => readonly string[]
+  /** The family and earlier versions of a served file (see `StageContext.versionsOf`). */
+  readonly versionsOf?: (logicalPath: string, served: string) => { readonly match: string; readonly earlier: readonly string[] } | undefined
   /** Told each reused file and the manifest entry it keeps. */
   readonly onReused?: (asset: Asset, entry: ManifestEntry) => void
   /**
@@ -147,7 +147,7 @@ export async function runStages(options: StageRunOptions): Promise<StageRunResul
       return servedPaths.has(logicalPath) ? (target?.contents ?? undefined) : undefined
     },
     bytesOf: async (output: AssetOutput) => output.bytes ?? new Uint8Array(await readFile(output.file!)),
-    earlierVersions: (of) => options.earlierVersions?.(of.logicalPath, servedOf(of).name) ?? [],
+    versionsOf: (of) => options.versionsOf?.(of.logicalPath, servedOf(of).name),
     readStored: async (path) => (await options.readStored?.(path)) ?? null,
     // One cache for every stage: keyed by the stage, everything that decides its output, and the input.
     async cached(work) {

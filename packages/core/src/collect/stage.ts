@@ -45,10 +45,12 @@ export interface StageContext {
   /** The bytes of an output, read from its file when it is streamed. */
   bytesOf(output: AssetOutput): Promise<Uint8Array>
   /**
-   * The served storage paths of the earlier versions of `asset` (same logical path, served the same way) that the
-   * manifest in force names, then those its history names, newest first; never the asset's own served path.
+   * The family of `asset`'s served file and its earlier versions: `match`, its storage path with `*` for the
+   * fingerprint (`js/app.*.cmin.js`, what its later versions share), and `earlier`, the served paths of those
+   * versions that the manifest in force names, then those its history names, newest first (never its own).
+   * `undefined` for a file with no such family.
    */
-  earlierVersions(asset: Asset): readonly string[]
+  versionsOf(asset: Asset): { readonly match: string; readonly earlier: readonly string[] } | undefined
   /** The bytes of a file in the storage (an earlier version's), or `null` when it is not there. */
   readStored(path: string): Promise<Uint8Array | null>
   /** Runs `work` through the persistent cache (a hit is counted in the summary). */

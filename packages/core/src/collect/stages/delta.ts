@@ -2,7 +2,6 @@ import { ConvoyError } from '@convoy/errors'
 import { DELTA_ENCODERS, dictionaryHash } from '@convoy/gzip'
 import { deltaPath, DELTA_ENCODING_NAMES, type DeltaEncoding } from '@convoy/storage'
 import { addOutput, servedOf, sizeOf, STREAM_THRESHOLD_BYTES, type Asset } from '../asset.js'
-import { servedFamily } from '../earlier-versions.js'
 import type { Stage } from '../stage.js'
 import type { TaskRunner } from '../../work/runner.js'
 
@@ -68,8 +67,8 @@ export interface DeltaStageOptions {
 
 /**
  * Compression Dictionary Transport (RFC 9842) at deploy time. Each served script and stylesheet is recorded as a
- * dictionary for its later versions (its SHA-256 and the URL pattern they share), and gets a delta against each of
- * the newest `versions` earlier versions still in the storage: `dcb` (brotli) and `dcz` (zstd) framed as the RFC
+ * dictionary for its later versions (its SHA-256 and the URL pattern they share, `context.versionsOf`), and gets a
+ * delta against each of the newest `versions` earlier versions still in the storage: `dcb` (brotli) and `dcz` (zstd) framed as the RFC
  * says, each kept only when smaller than the file's best precompressed sibling. A returning visitor whose browser
  * holds an earlier version then downloads only the delta. Runs after `compress`, whose siblings it must beat.
  */
@@ -86,16 +85,16 @@ export function createDeltaStage(options: DeltaStageOptions): Stage {
       const size = sizeOf(asset, served)
       // A file streamed from disk (above the threshold) is never held whole, which a dictionary compressor needs.
       if (size < deltas.minBytes || size > STREAM_THRESHOLD_BYTES) return
-      const match = servedFamily(asset.logicalPath, served.name)
-      if (match === undefined) return
+      const versions = context.versionsOf(asset)
+      if (versions === undefined) return
       const target = await context.bytesOf(served)
       const hash = dictionaryHash(target)
-      asset.dictionary = { hash, match }
+      asset.dictionary = { hash, match: versions.match }
       // What a delta must beat: the smallest way of sending the file without one.
       let best = size
       for (const output of asset.outputs) if (output.role === 'encoded') best = Math.min(best, sizeOf(asset, output))
       let built = 0
-      for (const path of context.earlierVersions(asset)) {
+      for (const path of versions.earlier) {
         if (built === deltas.versions) break
         const dictionary = await context.readStored(path)
         // Removed by `convoy clean`: no returning visitor can be sent a delta against it that the server has.

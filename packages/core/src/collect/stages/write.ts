@@ -83,7 +83,7 @@ async function entryOf(asset: Asset): Promise<ManifestEntry> {
 }
 
 /** The manifest's `deltas` of some outputs: by dictionary hash (sorted, as the manifest keeps them), then encoding. */
-function deltasOf(outputs: readonly AssetOutput[]): Record<string, DeltaVariants> | undefined {
+export function deltasOf(outputs: readonly AssetOutput[]): Record<string, DeltaVariants> | undefined {
   const found = outputs.filter((output) => output.role === 'delta' && output.dictionary !== undefined && output.bytes !== undefined)
   if (found.length === 0) return undefined
   const deltas: Record<string, Partial<Record<DeltaEncoding, { path: string; size: number }>>> = {}
