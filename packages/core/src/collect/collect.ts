@@ -309,16 +309,19 @@ function storedCarpool(carpool: DeclaredCarpool, previous: Manifest | null, entr
   const path = carpoolName(carpool.kind, served as string[], hash)
   const record = Object.values(previous.carpools ?? {}).find((candidate) => candidate.served === path && candidate.kind === carpool.kind)
   if (record === undefined) return undefined
-  const deltaPaths = Object.values(record.deltas ?? {}).flatMap((variants) => Object.values(variants).flatMap((variant) => (variant === undefined ? [] : [variant.path])))
-  const paths = [record.served, `${record.served}.json`, ...Object.values(record.encodings ?? {}).flatMap((variant) => (variant === undefined ? [] : [variant.path])), ...deltaPaths]
+  const paths = [record.served, `${record.served}.json`, ...Object.values(record.encodings ?? {}).flatMap((variant) => (variant === undefined ? [] : [variant.path])), ...deltaPathsOf(record)]
   return paths.every((stored) => existing.has(stored)) ? { ...record, members: [...carpool.members] } : undefined
+}
+
+/** The storage paths of a carpool record's deltas. */
+function deltaPathsOf(record: ManifestCarpool): string[] {
+  return Object.values(record.deltas ?? {}).flatMap((variants) => Object.values(variants).flatMap((variant) => (variant === undefined ? [] : [variant.path])))
 }
 
 /** A carpool record without its deltas when any of them is no longer stored (removed by hand). */
 function withStoredDeltas(record: ManifestCarpool, existing: ReadonlySet<string>): ManifestCarpool {
   if (record.deltas === undefined) return record
-  const stored = Object.values(record.deltas).every((variants) => Object.values(variants).every((variant) => variant === undefined || existing.has(variant.path)))
-  if (stored) return record
+  if (deltaPathsOf(record).every((path) => existing.has(path))) return record
   const { deltas: _deltas, ...rest } = record
   return rest
 }
